@@ -1,0 +1,1 @@
+"""Complaints and accountability cases: records arrive with the cases issue."""

@@ -1,0 +1,5 @@
+"""The Oversight Django project."""
+
+from oversight.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,68 @@
+"""Project-level API pieces: the token endpoint, `me`, and turning domain errors into answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from oversight.errors import NotPermitted, OversightError
+from oversight.roles import DISTRICT_WIDE, user_roles
+from villages.models import Village
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus: a refused domain rule is a 400 with its message, never a 500."""
+    if isinstance(exc, NotPermitted):
+        exc = Http404()
+    if isinstance(exc, OversightError):
+        return Response({"detail": str(exc.message)}, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
+
+
+class TokenView(ObtainAuthToken):
+    """`POST {"username", "password"}` → `{"token"}`; send it as `Authorization: Token <token>`."""
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField()},
+        ),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "Me",
+        {
+            "username": serializers.CharField(),
+            "roles": serializers.ListField(child=serializers.CharField()),
+            "all_villages": serializers.BooleanField(),
+            "village_codes": serializers.ListField(child=serializers.CharField()),
+        },
+    )
+)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """Who you are: your roles and the villages you may see."""
+    user = request.user
+    codes = Village.objects.restrict(user, "view").order_by("code").values_list("code", flat=True)
+    return Response(
+        {
+            "username": user.get_username(),
+            "roles": user_roles(user),
+            "all_villages": user.has_perm(DISTRICT_WIDE),
+            "village_codes": list(codes),
+        }
+    )

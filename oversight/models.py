@@ -1,0 +1,29 @@
+"""Shared model pieces: timestamps and the history every domain record keeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class TimeStampedModel(models.Model):
+    """A record that knows when it was created and last changed."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def tracked_history(**kwargs: Any) -> HistoricalRecords:
+    """The HistoricalRecords every domain model uses: full rows, a text reason, the actor.
+
+    `updated_at` is left out: the history row's own date already says when, and leaving it in
+    would make every diff show a change nobody made.
+    """
+    kwargs.setdefault("excluded_fields", ["updated_at"])
+    return HistoricalRecords(**kwargs)

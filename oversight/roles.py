@@ -1,0 +1,134 @@
+"""Roles: what a user may do. Each role is one Django group holding its model permissions.
+
+Where a user may do it is their jurisdiction (villages.jurisdiction); a role's `scope` says which
+kind of jurisdiction it normally comes with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.contrib.auth.models import Group, Permission
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+Scope = Literal["village", "township", "district"]
+
+# Reading the reference data of the district: every role needs it.
+_READ_VILLAGES = (
+    "villages.view_township",
+    "villages.view_village",
+    "villages.view_supervisioncommittee",
+    "villages.view_committeemembership",
+    "villages.view_cadre",
+    "villages.view_poweritem",
+)
+# District-wide jurisdiction: holders see every village without a per-village grant.
+DISTRICT_WIDE = "villages.oversee_district"
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role of DOMAIN.md §3: a code (the group's name), a label and its permissions."""
+
+    code: str
+    label: Promise
+    scope: Scope
+    permissions: tuple[str, ...]
+
+
+COMMITTEE_MEMBER = "committee_member"
+COMMITTEE_CHAIR = "committee_chair"
+VILLAGE_OFFICER = "village_officer"
+TOWNSHIP_STAFF = "township_staff"
+TOWNSHIP_LEADER = "township_leader"
+DISTRICT_DISCIPLINE = "district_discipline"
+DISTRICT_AUDITOR = "district_auditor"
+ADMINISTRATOR = "administrator"
+
+ROLES: tuple[Role, ...] = (
+    Role(COMMITTEE_CHAIR, _("Supervision committee chair"), "village", _READ_VILLAGES),
+    Role(COMMITTEE_MEMBER, _("Supervision committee member"), "village", _READ_VILLAGES),
+    Role(VILLAGE_OFFICER, _("Village officer"), "village", _READ_VILLAGES),
+    Role(TOWNSHIP_STAFF, _("Township discipline staff"), "township", _READ_VILLAGES),
+    Role(TOWNSHIP_LEADER, _("Township discipline leader"), "township", _READ_VILLAGES),
+    Role(
+        DISTRICT_DISCIPLINE,
+        _("District discipline staff"),
+        "district",
+        (*_READ_VILLAGES, DISTRICT_WIDE),
+    ),
+    Role(
+        DISTRICT_AUDITOR,
+        _("District official (read-only)"),
+        "district",
+        (*_READ_VILLAGES, DISTRICT_WIDE),
+    ),
+    Role(
+        ADMINISTRATOR,
+        _("Administrator"),
+        "district",
+        (
+            *_READ_VILLAGES,
+            DISTRICT_WIDE,
+            "villages.add_township",
+            "villages.change_township",
+            "villages.add_village",
+            "villages.change_village",
+            "villages.add_supervisioncommittee",
+            "villages.change_supervisioncommittee",
+            "villages.add_committeemembership",
+            "villages.change_committeemembership",
+            "villages.add_cadre",
+            "villages.change_cadre",
+            "villages.add_poweritem",
+            "villages.change_poweritem",
+            "auth.view_user",
+            "auth.add_user",
+            "auth.change_user",
+            "auth.view_group",
+        ),
+    ),
+)
+ROLES_BY_CODE = {role.code: role for role in ROLES}
+
+
+def role_label(code: str) -> Promise | str:
+    role = ROLES_BY_CODE.get(code)
+    return role.label if role else code
+
+
+def user_roles(user: Any) -> list[str]:
+    """The role codes a user holds, in the order of ROLES (cached on the user object)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_oversight_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = [role.code for role in ROLES if role.code in names]
+        user._oversight_roles = cached
+    return list(cached)
+
+
+def sync_roles() -> None:
+    """Create one group per role and give it exactly the permissions of the role table."""
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role.code)
+        wanted = []
+        for dotted in role.permissions:
+            app_label, codename = dotted.split(".", 1)
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(**kwargs: Any) -> None:
+    """post_migrate receiver: make sure every permission exists, then sync the role groups."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
+    sync_roles()

@@ -1,0 +1,38 @@
+"""Project-level pages: the home page, which says what the user's role covers."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from oversight.roles import DISTRICT_WIDE
+from villages.models import Village
+from villages.selectors import active_members, current_committee, townships_with_counts
+
+# A user with at most this many villages sees each of them on the home page as a card.
+CARD_LIMIT = 4
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Home page by role: own villages as cards, else the townships of the jurisdiction."""
+    user = request.user
+    villages = Village.objects.restrict(user, "view").select_related("township")
+    village_total = villages.count()
+    cards = []
+    if 0 < village_total <= CARD_LIMIT:
+        for village in villages:
+            committee = current_committee(user, village)
+            members = active_members(committee) if committee else []
+            cards.append({"village": village, "committee": committee, "members": members})
+    townships = list(townships_with_counts(user)) if village_total > CARD_LIMIT else []
+    context = {
+        "village_total": village_total,
+        "cards": cards,
+        "townships": [t for t in townships if t.village_count],  # type: ignore[attr-defined]
+        "district_wide": user.has_perm(DISTRICT_WIDE),
+    }
+    return render(request, "home.html", context)

@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from villages.api import views
+
+router = SimpleRouter()
+router.register("townships", views.TownshipViewSet, basename="township")
+router.register("villages", views.VillageViewSet, basename="village")
+router.register("cadres", views.CadreViewSet, basename="cadre")
+
+urlpatterns = router.urls
