@@ -231,6 +231,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TownshipKindEnum": "villages.choices.TownshipKind",
+        "VillageKindEnum": "villages.choices.VillageKind",
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------------
