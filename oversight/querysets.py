@@ -11,7 +11,33 @@ from oversight.errors import HistoryBypassError
 M = TypeVar("M", bound=models.Model)
 
 
-class RestrictedQuerySet(models.QuerySet[M]):
+class HistorySafeQuerySet(models.QuerySet[M]):
+    """A queryset of a tracked model: it refuses the shortcuts that write without history.
+
+    `update()`, `bulk_update()` and `bulk_create()` write rows without calling save(), and
+    `delete()` removes them in bulk, so simple-history would never hear of them (CONVENTIONS §12).
+    Writes go through services, one `save()` or `delete()` per row.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        raise HistoryBypassError()
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise HistoryBypassError()
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[M]:
+        raise HistoryBypassError()
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise HistoryBypassError()
+
+    update.alters_data = True  # type: ignore[attr-defined]
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+    bulk_create.alters_data = True  # type: ignore[attr-defined]
+    delete.alters_data = True  # type: ignore[attr-defined]
+
+
+class RestrictedQuerySet(HistorySafeQuerySet[M]):
     """A queryset that can narrow itself to what a user may see, and never skips history.
 
     The model says how it reaches its village with `scope_path` (NetBox's RestrictedQuerySet):
@@ -43,21 +69,6 @@ class RestrictedQuerySet(models.QuerySet[M]):
             inner = self.model._base_manager.filter(**{lookup: villages}).values("pk")
             return self.filter(pk__in=inner)
         return self.filter(**{lookup: villages})
-
-    # History must see every write (CONVENTIONS §12): these Django shortcuts write rows without
-    # calling save(), so simple-history would never hear of them.
-    def update(self, **kwargs: Any) -> int:
-        raise HistoryBypassError()
-
-    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
-        raise HistoryBypassError()
-
-    def bulk_create(self, *args: Any, **kwargs: Any) -> list[M]:
-        raise HistoryBypassError()
-
-    update.alters_data = True  # type: ignore[attr-defined]
-    bulk_update.alters_data = True  # type: ignore[attr-defined]
-    bulk_create.alters_data = True  # type: ignore[attr-defined]
 
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]

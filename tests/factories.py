@@ -51,12 +51,22 @@ class TownshipFactory(factory.django.DjangoModelFactory):
         return services.township_create(actor=get_system_user(), reason=REASON, **kwargs)
 
 
+def _free_village_code(township: Township) -> str:
+    """The lowest village code (suffix 200–399) the township does not use yet."""
+    taken = set(Village.objects.filter(township=township).values_list("code", flat=True))
+    for unit in range(200, 400):
+        code = f"{township.code}{unit:03d}"
+        if code not in taken:
+            return code
+    raise RuntimeError(f"township {township.code} has no free village code")
+
+
 class VillageFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Village
 
     township = factory.SubFactory(TownshipFactory)
-    code = factory.LazyAttributeSequence(lambda o, n: f"{o.township.code}{200 + n % 200:03d}")
+    code = factory.LazyAttribute(lambda o: _free_village_code(o.township))
     name = factory.Sequence(lambda n: f"测试{n}村")
     kind = "village"
 

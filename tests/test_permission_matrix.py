@@ -68,7 +68,8 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "accounts/logout/": [case("post", "/accounts/logout/", set(PERSONAS), ok=302, anonymous=302)],
     "i18n/setlang/": [
-        case("post", "/i18n/setlang/", set(PERSONAS), ok=302, anonymous=302, data={"language": "en"})
+        case("post", "/i18n/setlang/", set(PERSONAS), ok=302, anonymous=302,
+             data={"language": "en"})
     ],
     "villages/": [case("get", "/villages/", SIGNED_IN)],
     "villages/<str:code>/": [

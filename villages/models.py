@@ -12,10 +12,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from oversight.errors import HistoryBypassError
 from oversight.models import TimeStampedModel, tracked_history
-from oversight.querysets import RestrictedManager
+from oversight.querysets import HistorySafeQuerySet, RestrictedManager
 from villages import choices
 
 township_code_validator = RegexValidator(r"^\d{9}$", _("A township code has exactly 9 digits."))
@@ -196,7 +199,7 @@ class CommitteeMembership(TimeStampedModel):
         related_name="committee_memberships",
         verbose_name=_("user account"),
     )
-    person_name = models.CharField(_("name"), max_length=50)
+    person_name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     role = models.CharField(_("role"), max_length=10, choices=choices.MemberRole.choices)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"), null=True, blank=True)
@@ -253,7 +256,7 @@ class Cadre(TimeStampedModel):
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="cadres", verbose_name=_("village")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     post = models.CharField(_("post"), max_length=30, choices=choices.CadrePost.choices)
     is_party_member = models.BooleanField(_("Party member"), default=False)
     term_start = models.DateField(_("term start"))
@@ -376,6 +379,29 @@ class PowerItem(TimeStampedModel):
 # --- Jurisdiction: guardian's direct foreign-key permission tables -------------------------------
 # Guardian finds these by their `content_object` foreign key and uses them instead of its generic
 # tables, so a grant is a real foreign key (joins, integrity, indexes) and never a text object_pk.
+# Their managers keep guardian's methods but refuse bulk writes, so every grant and revocation goes
+# through jurisdiction_grant / jurisdiction_revoke and leaves a history row.
+
+
+def _use_the_service(*args: Any, **kwargs: Any) -> Any:
+    # Guardian's assign_perm/remove_perm would write a grant with no actor and no reason.
+    raise HistoryBypassError(
+        _("Jurisdiction changes go through jurisdiction_grant and jurisdiction_revoke.")
+    )
+
+
+class UserGrantManager(UserObjectPermissionManager.from_queryset(HistorySafeQuerySet)):  # type: ignore[misc]
+    """Guardian's user-permission manager on a queryset that cannot skip history."""
+
+    assign_perm = bulk_assign_perm = assign_perm_to_many = _use_the_service
+    remove_perm = bulk_remove_perm = remove_perm_from_many = _use_the_service
+
+
+class GroupGrantManager(GroupObjectPermissionManager.from_queryset(HistorySafeQuerySet)):  # type: ignore[misc]
+    """Guardian's group-permission manager on a queryset that cannot skip history."""
+
+    assign_perm = bulk_assign_perm = assign_perm_to_many = _use_the_service
+    remove_perm = bulk_remove_perm = remove_perm_from_many = _use_the_service
 
 
 class VillageUserPermission(UserObjectPermissionBase):
@@ -383,6 +409,7 @@ class VillageUserPermission(UserObjectPermissionBase):
 
     content_object = models.ForeignKey(Village, on_delete=models.PROTECT)
     history = tracked_history()
+    objects = UserGrantManager()  # type: ignore[misc]
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("village jurisdiction")
@@ -395,6 +422,7 @@ class VillageGroupPermission(GroupObjectPermissionBase):
 
     content_object = models.ForeignKey(Village, on_delete=models.PROTECT)
     history = tracked_history()
+    objects = GroupGrantManager()  # type: ignore[misc]
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("village group permission")
@@ -406,6 +434,7 @@ class TownshipUserPermission(UserObjectPermissionBase):
 
     content_object = models.ForeignKey(Township, on_delete=models.PROTECT)
     history = tracked_history()
+    objects = UserGrantManager()  # type: ignore[misc]
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("township jurisdiction")
@@ -417,6 +446,7 @@ class TownshipGroupPermission(GroupObjectPermissionBase):
 
     content_object = models.ForeignKey(Township, on_delete=models.PROTECT)
     history = tracked_history()
+    objects = GroupGrantManager()  # type: ignore[misc]
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("township group permission")

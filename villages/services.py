@@ -327,6 +327,15 @@ def cadre_create(
 ) -> Cadre:
     """Record a person taking a village post; a linked account becomes a village officer."""
     reason = _require_reason(reason)
+    if (
+        user is not None
+        and post in choices.VILLAGE_COMMITTEE_POSTS
+        and CommitteeMembership.objects.filter(
+            user=user, end__isnull=True, committee__village=village
+        ).exists()
+    ):
+        # The same rule as membership_start, from the other side (村民委员会组织法 art. 32).
+        raise IneligibleMember()
     cadre = tracked_save(
         Cadre(
             village=village,

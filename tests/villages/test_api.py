@@ -94,7 +94,9 @@ def test_village_list_is_restricted_and_paginated(api, district, chair_a, townsh
 
 def test_village_list_filters(api, district, district_official):
     # given a community in township B
-    VillageFactory(township=district.township_b, code="320904110011", name="星光社区", kind="community")
+    VillageFactory(
+        township=district.township_b, code="320904110011", name="星光社区", kind="community"
+    )
     api.force_authenticate(district_official)
 
     # then each filter narrows the list
@@ -146,7 +148,9 @@ def test_cadres_are_restricted_and_filtered_by_village(api, district, township_s
     assert api.get(f"/api/v1/cadres/?village={B1}").json()["count"] == 0
 
 
-def test_village_list_query_count_does_not_grow(api, district, district_official, django_assert_num_queries):
+def test_village_list_query_count_does_not_grow(
+    api, district, district_official, django_assert_num_queries
+):
     # given more villages
     for n in range(10):
         VillageFactory(township=district.township_b, code=f"320904110{300 + n}")

@@ -247,7 +247,10 @@ def test_database_refuses_a_cadre_end_without_end_reason(district):
 def test_database_refuses_a_second_committee_for_the_same_term(district):
     # given
     duplicate = SupervisionCommittee(
-        village=district.village_a1, term_number=3, term_start=START, elected_by="villagers_assembly"
+        village=district.village_a1,
+        term_number=3,
+        term_start=START,
+        elected_by="villagers_assembly",
     )
 
     # when / then
@@ -388,7 +391,9 @@ def test_database_refuses_an_unknown_power_category(db):
 )
 def test_power_item_highest_risk_is_the_most_severe_level(levels, expected):
     # given
-    item = _power_item(risk_points=[{"point": f"风险{i}", "level": v} for i, v in enumerate(levels)])
+    item = _power_item(
+        risk_points=[{"point": f"风险{i}", "level": v} for i, v in enumerate(levels)]
+    )
 
     # when / then
     assert item.highest_risk == expected
