@@ -45,7 +45,7 @@ test: lint typecheck check pytest
 # Refresh the translation catalogues after changing user-visible text (needs GNU gettext).
 messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --locale en --add-location file \
-		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
+		--no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:

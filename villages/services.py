@@ -240,21 +240,10 @@ def committee_create(
     return tracked_save(committee, actor=actor, reason=_require_reason(reason))
 
 
-@transaction.atomic
-def membership_start(
-    *,
-    actor: User,
-    committee: SupervisionCommittee,
-    person_name: str,
-    role: str,
-    start: datetime.date,
-    user: User | None = None,
-    reason: str,
-) -> CommitteeMembership:
-    """Seat a person on a committee; their account gains the village's jurisdiction and role."""
-    reason = _require_reason(reason)
-    # Lock the committee so two seats cannot be taken at once past the limits.
-    committee = SupervisionCommittee.objects.select_for_update().get(pk=committee.pk)
+def check_membership_start(
+    *, committee: SupervisionCommittee, role: str, user: User | None
+) -> None:
+    """Raise the rule a new seat would break (forms call this to show it before saving)."""
     active = CommitteeMembership.objects.filter(committee=committee, end__isnull=True)
     if active.count() >= MAX_COMMITTEE_MEMBERS:
         raise CommitteeFull()
@@ -270,6 +259,24 @@ def membership_start(
             post__in=choices.VILLAGE_COMMITTEE_POSTS,
         ).exists():
             raise IneligibleMember()
+
+
+@transaction.atomic
+def membership_start(
+    *,
+    actor: User,
+    committee: SupervisionCommittee,
+    person_name: str,
+    role: str,
+    start: datetime.date,
+    user: User | None = None,
+    reason: str,
+) -> CommitteeMembership:
+    """Seat a person on a committee; their account gains the village's jurisdiction and role."""
+    reason = _require_reason(reason)
+    # Lock the committee so two seats cannot be taken at once past the limits.
+    committee = SupervisionCommittee.objects.select_for_update().get(pk=committee.pk)
+    check_membership_start(committee=committee, role=role, user=user)
     membership = tracked_save(
         CommitteeMembership(
             committee=committee, user=user, person_name=person_name, role=role, start=start
@@ -313,6 +320,19 @@ def membership_end(
 # --- Cadres -------------------------------------------------------------------------------------
 
 
+def check_cadre_create(*, village: Village, post: str, user: User | None) -> None:
+    """Raise the rule a new post would break: a seated committee member cannot join the village
+    committee (the rule of membership_start from the other side; 村民委员会组织法 art. 32)."""
+    if (
+        user is not None
+        and post in choices.VILLAGE_COMMITTEE_POSTS
+        and CommitteeMembership.objects.filter(
+            user=user, end__isnull=True, committee__village=village
+        ).exists()
+    ):
+        raise IneligibleMember()
+
+
 @transaction.atomic
 def cadre_create(
     *,
@@ -327,15 +347,7 @@ def cadre_create(
 ) -> Cadre:
     """Record a person taking a village post; a linked account becomes a village officer."""
     reason = _require_reason(reason)
-    if (
-        user is not None
-        and post in choices.VILLAGE_COMMITTEE_POSTS
-        and CommitteeMembership.objects.filter(
-            user=user, end__isnull=True, committee__village=village
-        ).exists()
-    ):
-        # The same rule as membership_start, from the other side (村民委员会组织法 art. 32).
-        raise IneligibleMember()
+    check_cadre_create(village=village, post=post, user=user)
     cadre = tracked_save(
         Cadre(
             village=village,

@@ -1,0 +1,115 @@
+"""The acceptance of the demo district (issue #2): seed the full district once and look at it
+the way its users will, through the demo accounts and the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from guardian.models import GroupObjectPermission, UserObjectPermission
+from rest_framework.test import APIClient
+
+from villages.models import CommitteeMembership, SupervisionCommittee, Township, Village
+
+
+@pytest.fixture(scope="module")
+def demo_district(django_db_setup, django_db_blocker):
+    """The full demo district, built once for this module (about half a minute)."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", "--force", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", "--no-input", verbosity=0)
+
+
+def _client(username: str) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=username))
+    return client
+
+
+def _all_codes(client: APIClient, query: str = "") -> list[str]:
+    codes: list[str] = []
+    url: str | None = f"/api/v1/villages/?{query}"
+    while url:
+        body = client.get(url).json()
+        codes += [row["code"] for row in body["results"]]
+        url = body["next"]
+    return codes
+
+
+@pytest.mark.django_db
+def test_demo_district_has_13_townships_and_208_villages(demo_district):
+    # given the auditor's view of the district
+    auditor = _client("district.auditor")
+
+    # then 13 townships, 208 villages (kind village) over the 11 towns
+    assert Township.objects.count() == 13
+    body = auditor.get("/api/v1/villages/?kind=village").json()
+    assert body["count"] == 208
+    towns = {t["code"]: t for t in auditor.get("/api/v1/townships/").json()}
+    assert len(towns) == 13
+    by_town = {
+        code: Village.objects.filter(township__code=code, kind="village").count() for code in towns
+    }
+    assert by_town["320904103"] == 13  # 刘庄镇
+    assert by_town["320904110"] == 29  # 新丰镇
+    assert (
+        sum(n for code, n in by_town.items() if Township.objects.get(code=code).kind == "town")
+        == 208
+    )
+
+
+@pytest.mark.django_db
+def test_every_committee_has_3_to_5_members_and_one_chair(demo_district):
+    assert SupervisionCommittee.objects.count() == 208
+    for committee in SupervisionCommittee.objects.all():
+        active = CommitteeMembership.objects.filter(committee=committee, end__isnull=True)
+        assert 3 <= active.count() <= 5, committee.village.code
+        assert active.filter(role="chair").count() == 1, committee.village.code
+        assert all(m.user_id for m in active)
+
+
+@pytest.mark.django_db
+def test_a_chair_sees_exactly_their_village(demo_district):
+    # given the chair of one village of 刘庄镇
+    village = Village.objects.filter(township__code="320904103", kind="village").first()
+    other = Village.objects.exclude(pk=village.pk).filter(kind="village").last()
+    chair = _client(f"village.{village.code}.chair")
+
+    # then the list holds exactly their village, and another village's detail is a 404
+    assert _all_codes(chair) == [village.code]
+    assert chair.get(f"/api/v1/villages/{other.code}/").status_code == 404
+    assert chair.get(f"/api/v1/villages/{village.code}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_township_staff_see_exactly_their_township(demo_district):
+    staff = _client("township.320904110.staff")
+    expected = sorted(
+        Village.objects.filter(township__code="320904110").values_list("code", flat=True)
+    )
+    assert _all_codes(staff) == expected
+    assert len(expected) == 29
+
+
+@pytest.mark.django_db
+def test_the_auditor_sees_every_village(demo_district):
+    assert len(_all_codes(_client("district.auditor"))) == Village.objects.count()
+
+
+@pytest.mark.django_db
+def test_jurisdiction_is_only_in_guardian_direct_tables(demo_district):
+    assert UserObjectPermission.objects.count() == 0
+    assert GroupObjectPermission.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_no_history_row_lacks_an_actor(demo_district):
+    historical = [m for m in apps.get_models() if m.__name__.startswith("Historical")]
+    for model in historical:
+        # every record of the district has at least its creation in history, with an actor
+        assert model.objects.count() >= model.instance_type._base_manager.count(), model.__name__
+        assert not model.objects.filter(history_user__isnull=True).exists(), model.__name__
+    assert sum(m.objects.count() for m in historical) > 4000
