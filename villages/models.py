@@ -18,7 +18,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from oversight.errors import HistoryBypassError
 from oversight.models import TimeStampedModel, tracked_history
-from oversight.querysets import HistorySafeQuerySet, RestrictedManager
+from oversight.querysets import HistorySafeQuerySet, RestrictedManager, RestrictedQuerySet
 from villages import choices
 
 township_code_validator = RegexValidator(r"^\d{9}$", _("A township code has exactly 9 digits."))
@@ -128,13 +128,16 @@ class Village(TimeStampedModel):
 
     def active_committee(self, on: datetime.date | None = None) -> SupervisionCommittee | None:
         """The committee whose term covers `on` (today by default)."""
+        return self.committees.in_office(on).first()
+
+
+class CommitteeQuerySet(RestrictedQuerySet["SupervisionCommittee"]):
+    def in_office(self, on: datetime.date | None = None) -> CommitteeQuerySet:
+        """Committees whose term covers `on` (today by default), the latest term first."""
         on = on or timezone.localdate()
-        return (
-            self.committees.filter(term_start__lte=on)
-            .filter(Q(term_end__isnull=True) | Q(term_end__gte=on))
-            .order_by("-term_number")
-            .first()
-        )
+        return self.filter(
+            Q(term_start__lte=on), Q(term_end__isnull=True) | Q(term_end__gte=on)
+        ).order_by("-term_number")
 
 
 class SupervisionCommittee(TimeStampedModel):
@@ -149,7 +152,7 @@ class SupervisionCommittee(TimeStampedModel):
     elected_by = models.CharField(_("elected by"), max_length=30, choices=choices.ElectedBy.choices)
 
     history = tracked_history()
-    objects = RestrictedManager()
+    objects = models.Manager.from_queryset(CommitteeQuerySet)()
     scope_path: ClassVar[str | None] = "village"
 
     class Meta:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from villages.models import Cadre, CommitteeMembership, SupervisionCommittee, Township, Village
 
@@ -51,11 +50,10 @@ def active_members(committee: SupervisionCommittee) -> list[CommitteeMembership]
 
 def current_committee(user: Any, village: Village) -> SupervisionCommittee | None:
     """The committee whose term covers today, with its seated members prefetched."""
-    today = timezone.localdate()
     return (
         SupervisionCommittee.objects.restrict(user, "view")
-        .filter(village=village, term_start__lte=today)
-        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
+        .filter(village=village)
+        .in_office()
         .prefetch_related(
             Prefetch(
                 "memberships",
@@ -63,7 +61,6 @@ def current_committee(user: Any, village: Village) -> SupervisionCommittee | Non
                 to_attr="active_memberships",
             )
         )
-        .order_by("-term_number")
         .first()
     )
 
