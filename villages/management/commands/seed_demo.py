@@ -68,16 +68,20 @@ class Command(BaseCommand):
         password = (
             "$DEMO_PASSWORD" if settings.DEMO_PASSWORD != "oversight-demo" else "oversight-demo"  # noqa: S105
         )
+        rows = [
+            ("admin", "administrator (also /admin/)"),
+            ("district.auditor", "district official, read-only, all villages"),
+            ("district.discipline", "district discipline staff, all villages"),
+            (f"township.{township}.staff", "township discipline staff"),
+            (f"township.{township}.leader", "township discipline leader"),
+            (f"village.{sample}.chair", "committee chair of one village"),
+            (f"village.{sample}.member1", "committee member"),
+            (f"village.{sample}.officer", "village officer (bookkeeper)"),
+        ]
+        width = max(len(name) for name, _role in rows) + 3
+        lines = "".join(f"  {name:<{width}}{role}\n" for name, role in rows)
         self.stdout.write(
             "\nLog in at http://127.0.0.1:8000/accounts/login/ with password "
-            f"{password} as:\n"
-            "  admin                              administrator (also /admin/)\n"
-            "  district.auditor                   district official, read-only, all villages\n"
-            "  district.discipline                district discipline staff, all villages\n"
-            f"  township.{township}.staff        township discipline staff\n"
-            f"  township.{township}.leader       township discipline leader\n"
-            f"  village.{sample}.chair         committee chair of one village\n"
-            f"  village.{sample}.member1       committee member\n"
-            f"  village.{sample}.officer       village officer (bookkeeper)\n"
+            f"{password} as:\n{lines}"
             "Every township and village has the same accounts with its own code.\n"
         )
