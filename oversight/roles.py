@@ -24,6 +24,25 @@ _READ_VILLAGES = (
     "villages.view_cadre",
     "villages.view_poweritem",
 )
+# Reading the committee's ledger.
+_READ_LEDGER = (
+    "villages.view_review",
+    "villages.view_decisionstage",
+    "villages.view_rosterentry",
+    "villages.view_reviewsignature",
+    "villages.view_reviewrecusal",
+    "villages.view_reviewattachment",
+    "villages.view_spendingthresholds",
+    "villages.view_cadrerelative",
+)
+_READ_FLAGS = ("villages.view_riskflag",)
+# Keeping the ledger: what committee members do.
+_KEEP_LEDGER = (
+    "villages.add_review",
+    "villages.change_review",
+    "villages.sign_review",
+    "villages.escalate_review",
+)
 # District-wide jurisdiction: holders see every village without a per-village grant.
 DISTRICT_WIDE = "villages.oversee_district"
 
@@ -48,22 +67,48 @@ DISTRICT_AUDITOR = "district_auditor"
 ADMINISTRATOR = "administrator"
 
 ROLES: tuple[Role, ...] = (
-    Role(COMMITTEE_CHAIR, _("Supervision committee chair"), "village", _READ_VILLAGES),
-    Role(COMMITTEE_MEMBER, _("Supervision committee member"), "village", _READ_VILLAGES),
-    Role(VILLAGE_OFFICER, _("Village officer"), "village", _READ_VILLAGES),
-    Role(TOWNSHIP_STAFF, _("Township discipline staff"), "township", _READ_VILLAGES),
-    Role(TOWNSHIP_LEADER, _("Township discipline leader"), "township", _READ_VILLAGES),
+    Role(
+        COMMITTEE_CHAIR,
+        _("Supervision committee chair"),
+        "village",
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, *_KEEP_LEDGER),
+    ),
+    Role(
+        COMMITTEE_MEMBER,
+        _("Supervision committee member"),
+        "village",
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, *_KEEP_LEDGER),
+    ),
+    # Village officers read their village's reviews and answer them; they never see flags.
+    Role(
+        VILLAGE_OFFICER,
+        _("Village officer"),
+        "village",
+        (*_READ_VILLAGES, *_READ_LEDGER, "villages.respond_review"),
+    ),
+    Role(
+        TOWNSHIP_STAFF,
+        _("Township discipline staff"),
+        "township",
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS),
+    ),
+    Role(
+        TOWNSHIP_LEADER,
+        _("Township discipline leader"),
+        "township",
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS),
+    ),
     Role(
         DISTRICT_DISCIPLINE,
         _("District discipline staff"),
         "district",
-        (*_READ_VILLAGES, DISTRICT_WIDE),
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, DISTRICT_WIDE),
     ),
     Role(
         DISTRICT_AUDITOR,
         _("District official (read-only)"),
         "district",
-        (*_READ_VILLAGES, DISTRICT_WIDE),
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, DISTRICT_WIDE),
     ),
     Role(
         ADMINISTRATOR,
@@ -71,7 +116,13 @@ ROLES: tuple[Role, ...] = (
         "district",
         (
             *_READ_VILLAGES,
+            *_READ_LEDGER,
+            *_READ_FLAGS,
             DISTRICT_WIDE,
+            "villages.change_spendingthresholds",
+            "villages.add_spendingthresholds",
+            "villages.add_cadrerelative",
+            "villages.change_cadrerelative",
             "villages.add_township",
             "villages.change_township",
             "villages.add_village",

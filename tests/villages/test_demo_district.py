@@ -4,12 +4,12 @@ the way its users will, through the demo accounts and the API."""
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from rest_framework.test import APIClient
 
+from tests.history import history_models
 from villages.models import CommitteeMembership, SupervisionCommittee, Township, Village
 
 
@@ -107,7 +107,7 @@ def test_jurisdiction_is_only_in_guardian_direct_tables(demo_district):
 
 @pytest.mark.django_db
 def test_no_history_row_lacks_an_actor(demo_district):
-    historical = [m for m in apps.get_models() if m.__name__.startswith("Historical")]
+    historical = history_models()
     for model in historical:
         # every record of the district has at least its creation in history, with an actor
         assert model.objects.count() >= model.instance_type._base_manager.count(), model.__name__

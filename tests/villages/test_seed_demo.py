@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count, Q
 
 from oversight.system import get_system_user
+from tests.history import history_models
 from villages.choices import VillageKind
 from villages.models import (
     Cadre,
@@ -37,7 +38,7 @@ def _row_counts() -> dict[str, int]:
 
 
 def _history_models() -> list[type]:
-    return [m for m in apps.get_models() if m.__name__.startswith("Historical")]
+    return history_models()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from villages import choices
 from villages.jurisdiction import OVERSEE_TOWNSHIP, OVERSEE_VILLAGE
 from villages.models import (
     Cadre,
+    CadreRelative,
     CommitteeMembership,
     PowerItem,
     SupervisionCommittee,
@@ -385,3 +386,21 @@ def cadre_end_term(
     if cadre.user is not None:
         _sync_village_access(actor=actor, user=cadre.user, village=cadre.village, reason=reason)
     return cadre
+
+
+@transaction.atomic
+def relative_declare(
+    *,
+    actor: User,
+    cadre: Cadre,
+    name: str,
+    relation: str,
+    declared_on: datetime.date,
+    reason: str,
+) -> CadreRelative:
+    """Record a close relative a cadre declared (近亲属备案)."""
+    return tracked_save(
+        CadreRelative(cadre=cadre, name=name.strip(), relation=relation, declared_on=declared_on),
+        actor=actor,
+        reason=_require_reason(reason),
+    )

@@ -323,6 +323,31 @@ class Cadre(TimeStampedModel):
         return self.term_end is None
 
 
+class CadreRelative(TimeStampedModel):
+    """A close relative a cadre has declared (近亲属备案): recusal and benefit checks use it."""
+
+    cadre = models.ForeignKey(
+        Cadre, on_delete=models.PROTECT, related_name="relatives", verbose_name=_("cadre")
+    )
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=20, choices=choices.Relation.choices)
+    declared_on = models.DateField(_("declared on"))
+
+    history = tracked_history()
+    objects = RestrictedManager()
+    scope_path: ClassVar[str | None] = "cadre__village"
+
+    class Meta:
+        verbose_name = _("declared close relative")
+        verbose_name_plural = _("declared close relatives")
+        ordering = ["cadre", "name"]
+        constraints = [_choice_check("relation", choices.Relation, "relative_relation_valid")]
+        indexes = [models.Index(fields=["name"], name="relative_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relation_display()})"
+
+
 def _validate_steps(value: Any) -> None:
     if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
         raise ValidationError(_("Steps are a list of non-empty texts."))
