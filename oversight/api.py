@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -19,11 +19,18 @@ from villages.models import Village
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus: a refused domain rule is a 400 with its message, never a 500."""
+    """DRF's handler, plus: a refused domain rule is a 400 (403 when the user may not act) with
+    its message, never a 500."""
     if isinstance(exc, NotPermitted):
-        exc = Http404()
+        # The user can see the record (views fetch through restrict() first, so an unseen one
+        # was already a 404) but may not do this to it.
+        return Response({"detail": str(exc.message)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, OversightError):
         return Response({"detail": str(exc.message)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        # full_clean() in a service: field-by-field messages, like a serializer's.
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
 
 

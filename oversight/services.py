@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
 if TYPE_CHECKING:
@@ -12,9 +13,27 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=models.Model)
 
 
+def validate(instance: models.Model) -> None:
+    """full_clean(), with unique constraints checked in Python but check constraints left to
+    the database: they restate the field choices and validators full_clean() already applies,
+    and Django checks each one with its own query."""
+    instance.full_clean(validate_constraints=False)
+    errors: dict[str, list[ValidationError]] = {}
+    for model_class, constraints in instance.get_constraints():
+        for constraint in constraints:
+            if not isinstance(constraint, models.UniqueConstraint):
+                continue
+            try:
+                constraint.validate(model_class, instance)  # type: ignore[attr-defined]
+            except ValidationError as exc:
+                errors.setdefault(NON_FIELD_ERRORS, []).append(exc)
+    if errors:
+        raise ValidationError(errors)
+
+
 def tracked_save(instance: M, *, actor: AbstractBaseUser, reason: str) -> M:
     """Validate and save a domain record so that its history row names the actor and reason."""
-    instance.full_clean()
+    validate(instance)
     instance._history_user = actor  # type: ignore[attr-defined]
     instance._change_reason = reason  # type: ignore[attr-defined]
     instance.save()

@@ -23,8 +23,10 @@ from oversight.errors import OversightError
 from villages import services
 from villages.models import (
     Cadre,
+    CadreRelative,
     CommitteeMembership,
     PowerItem,
+    SpendingThresholds,
     SupervisionCommittee,
     Township,
     TownshipUserPermission,
@@ -79,6 +81,25 @@ class PowerItemAdmin(ReferenceAdmin):
     list_display = ["code", "name", "category", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["code", "name"]
+
+
+@admin.register(SpendingThresholds)
+class SpendingThresholdsAdmin(ReferenceAdmin):
+    """A township's spending tiers; a township without a row uses 5,000 / 20,000 / 80,000."""
+
+    list_display = ["township", "routine_limit", "decision_required_from", "audit_required_from"]
+    list_select_related = ["township"]
+
+
+@admin.register(CadreRelative)
+class CadreRelativeAdmin(ReferenceAdmin):
+    """Close relatives declared by cadres (近亲属备案): recusal and benefit checks read them."""
+
+    list_display = ["name", "relation", "cadre", "declared_on"]
+    list_filter = ["relation", "cadre__village__township"]
+    search_fields = ["name", "cadre__name", "cadre__village__code"]
+    list_select_related = ["cadre__village"]
+    raw_id_fields = ["cadre"]
 
 
 class MembershipInline(admin.TabularInline):

@@ -149,7 +149,20 @@ def review_content_hash(review: Review) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def recusal_grounds(review: Review, member: CommitteeMembership) -> tuple[str, str] | None:
+def _declared_relatives(review: Review) -> dict[str, CadreRelative]:
+    """Relatives declared by the cadres who are the payee or the handler, by relative's name."""
+    people = {review.payee.strip()} | ({review.handler.name} if review.handler else set())
+    relatives = CadreRelative.objects.filter(
+        cadre__village_id=review.village_id, cadre__name__in=[p for p in people if p]
+    ).select_related("cadre")
+    return {r.name: r for r in relatives}
+
+
+def recusal_grounds(
+    review: Review,
+    member: CommitteeMembership,
+    relatives: Mapping[str, CadreRelative] | None = None,
+) -> tuple[str, str] | None:
     """Why `member` may not sign `review` (payee, handler or their declared relative), if so."""
     name = member.person_name.strip()
     if review.kind not in choices.MONEY_KINDS or not name:
@@ -161,9 +174,9 @@ def recusal_grounds(review: Review, member: CommitteeMembership) -> tuple[str, s
         handler.name == name or (member.user_id and handler.user_id == member.user_id)
     ):
         return choices.RecusalGround.HANDLER, handler.name
-    related = CadreRelative.objects.filter(name=name, cadre__village_id=review.village_id)
-    people = [review.payee.strip()] + ([handler.name] if handler else [])
-    relative = related.filter(cadre__name__in=[p for p in people if p]).first()
+    if relatives is None:
+        relatives = _declared_relatives(review)
+    relative = relatives.get(name)
     if relative is not None:
         return (
             choices.RecusalGround.RELATIVE,
@@ -173,12 +186,15 @@ def recusal_grounds(review: Review, member: CommitteeMembership) -> tuple[str, s
 
 
 def _record_recusals(review: Review, actor: User, reason: str) -> None:
+    if review.kind not in choices.MONEY_KINDS:
+        return  # nobody is paid, so nobody has a ground to stand aside (a kind never changes)
     committee = in_office_committee(review.village)
     if committee is None:
         return
     existing = {r.member_id: r for r in review.recusals.all()}
+    relatives = _declared_relatives(review)
     for member in committee.memberships.filter(end__isnull=True):
-        grounds = recusal_grounds(review, member)
+        grounds = recusal_grounds(review, member, relatives)
         current = existing.get(member.pk)
         if grounds and current is None:
             tracked_save(
