@@ -67,11 +67,12 @@ DISTRICT_AUDITOR = "district_auditor"
 ADMINISTRATOR = "administrator"
 
 ROLES: tuple[Role, ...] = (
+    # The chair also enters the village's answer when it came on paper (review_respond checks).
     Role(
         COMMITTEE_CHAIR,
         _("Supervision committee chair"),
         "village",
-        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, *_KEEP_LEDGER),
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, *_KEEP_LEDGER, "villages.respond_review"),
     ),
     Role(
         COMMITTEE_MEMBER,

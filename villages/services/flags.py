@@ -33,6 +33,21 @@ def _yuan(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
+def _split_under(
+    payments: list[tuple[datetime.date, Decimal]], day: datetime.date, tier: Decimal
+) -> list[Decimal]:
+    """The largest-sum set of payments under `tier` that fit in one 30-day window with `day`."""
+    best: list[Decimal] = []
+    for start in sorted({d for d, _a in payments if d <= day}):
+        end = start + datetime.timedelta(days=SPLIT_WINDOW_DAYS)
+        if end < day:
+            continue
+        inside = [a for d, a in payments if start <= d <= end and a < tier]
+        if sum(inside) > sum(best):
+            best = inside
+    return best
+
+
 def _spending_flags(review: Review, wanted: dict[str, tuple[str, str]]) -> None:
     if review.kind not in choices.MONEY_KINDS or review.amount is None:
         return
@@ -74,9 +89,9 @@ def _spending_flags(review: Review, wanted: dict[str, tuple[str, str]]) -> None:
             occurred_on__gte=review.occurred_on - datetime.timedelta(days=SPLIT_WINDOW_DAYS),
             occurred_on__lte=review.occurred_on + datetime.timedelta(days=SPLIT_WINDOW_DAYS),
         )
-        amounts = [a for a in window.values_list("amount", flat=True) if a is not None]
+        payments = [(d, a) for d, a in window.values_list("occurred_on", "amount") if a is not None]
         for tier in tiers.tiers:
-            under = [a for a in amounts if a < tier]
+            under = _split_under(payments, review.occurred_on, tier)
             if review.amount < tier and len(under) >= 2 and sum(under) >= tier:
                 wanted[FlagCode.SPLIT_PAYMENT] = (
                     Severity.HIGH,
@@ -169,6 +184,11 @@ def review_refresh_flags(review: Review, *, actor: User, reason: str) -> list[Ri
     with translation.override(settings.LANGUAGE_CODE):
         for check in (_spending_flags, _decision_flags, _roster_flags, _inquiry_flags):
             check(review, wanted)
+    max_length = RiskFlag._meta.get_field("message").max_length or 300
+    wanted = {
+        code: (severity, message if len(message) <= max_length else message[: max_length - 1] + "…")
+        for code, (severity, message) in wanted.items()
+    }
     open_flags = {f.code: f for f in RiskFlag.objects.filter(review=review, is_open=True)}
     for code, flag in open_flags.items():
         if code not in wanted:
@@ -186,7 +206,7 @@ def review_refresh_flags(review: Review, *, actor: User, reason: str) -> list[Ri
                     village_id=review.village_id,
                     code=code,
                     severity=severity,
-                    message=message[:300],
+                    message=message,
                 ),
                 actor=actor,
                 reason=reason,
@@ -195,13 +215,20 @@ def review_refresh_flags(review: Review, *, actor: User, reason: str) -> list[Ri
 
 
 def refresh_related_spending(
-    review: Review, *, payees: Iterable[str], actor: User, reason: str
+    review: Review,
+    *,
+    payees: Iterable[str],
+    voucher_nos: Iterable[str],
+    actor: User,
+    reason: str,
 ) -> None:
-    """Payments to the same payee, and later uses of a voucher number, depend on each other."""
+    """Payments to the same payee, and other uses of a voucher number (the number the review
+    had before an edit as well as the one it has now), depend on each other."""
     related = Review.objects.filter(village_id=review.village_id).exclude(pk=review.pk)
     names = [p for p in payees if p.strip()]
+    numbers = [n for n in voucher_nos if n.strip()]
     others = related.filter(kind__in=choices.MONEY_KINDS, payee__in=names)
-    if review.voucher_no.strip():
-        others = others | related.filter(voucher_no=review.voucher_no)
+    if numbers:
+        others = others | related.filter(voucher_no__in=numbers)
     for other in others.select_related("village").distinct():
         review_refresh_flags(other, actor=actor, reason=reason)

@@ -50,6 +50,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     choices.ReviewKind.APPRAISAL: (),
     choices.ReviewKind.MEETING: (),
 }
+MIN_COMMITTEE_MEMBERS = 3
 STAGE_FIELDS = ("held_on", "expected", "attended", "votes_for", "votes_against", "votes_abstain")
 
 
@@ -265,10 +266,19 @@ def _set_children(
             )
 
 
-def _after_change(review: Review, *, actor: User, reason: str, payees: Iterable[str]) -> None:
+def _after_change(
+    review: Review,
+    *,
+    actor: User,
+    reason: str,
+    payees: Iterable[str],
+    voucher_nos: Iterable[str],
+) -> None:
     _record_recusals(review, actor, reason)
     review_refresh_flags(review, actor=actor, reason=reason)
-    refresh_related_spending(review, payees=payees, actor=actor, reason=reason)
+    refresh_related_spending(
+        review, payees=payees, voucher_nos=voucher_nos, actor=actor, reason=reason
+    )
 
 
 @transaction.atomic
@@ -292,7 +302,9 @@ def review_create(
     _apply_fields(review, fields)
     tracked_save(review, actor=actor, reason=reason)
     _set_children(review, actor=actor, reason=reason, cadres=cadres, stages=stages, entries=entries)
-    _after_change(review, actor=actor, reason=reason, payees=[review.payee])
+    _after_change(
+        review, actor=actor, reason=reason, payees=[review.payee], voucher_nos=[review.voucher_no]
+    )
     return review
 
 
@@ -326,13 +338,19 @@ def review_update(
     reason = reason.strip()
     if review.status != ReviewStatus.DRAFT and not reason:
         raise ReasonRequired(_("Say why a submitted review is changed."))
-    old_payee = review.payee
+    old_payee, old_voucher = review.payee, review.voucher_no
     _apply_fields(review, fields)
     reopen_for_change(review, actor=actor, reason=reason)
     reason = reason or str(_("Edited"))
     tracked_save(review, actor=actor, reason=reason)
     _set_children(review, actor=actor, reason=reason, cadres=cadres, stages=stages, entries=entries)
-    _after_change(review, actor=actor, reason=reason, payees=[old_payee, review.payee])
+    _after_change(
+        review,
+        actor=actor,
+        reason=reason,
+        payees=[old_payee, review.payee],
+        voucher_nos=[old_voucher, review.voucher_no],
+    )
     return review
 
 
@@ -343,11 +361,22 @@ def reopen_for_change(review: Review, *, actor: User, reason: str) -> None:
         return
     if not reason:
         raise ReasonRequired(_("Say why a submitted review is changed."))
+    entry = choices.REVIEW_TRANSITIONS.get((review.status, ReviewAction.REOPEN))
+    if entry is None:
+        raise NotEditable()
+    target, permission = entry
+    if not actor.has_perm(permission):
+        raise NotPermitted()
     _void_signatures(review, actor=actor, reason=reason)
-    review.status = ReviewStatus.SUBMITTED
+    # The process starts again on the new version; the old outcome and answer stay in history.
+    review.status = target  # type: ignore[assignment]
     review.outcome = ""
     review.decided_at = None
     review.response_due = None
+    review.response = ""
+    review.responded_at = None
+    review.responded_by = None
+    review.response_on_paper = False
 
 
 # --- The state machine ---------------------------------------------------------------------------
@@ -447,7 +476,9 @@ def review_sign(*, actor: User, review: Review, outcome: str, opinion: str = "")
         reason=reason,
     )
     active = CommitteeMembership.objects.filter(committee=member.committee, end__isnull=True)
-    majority = active.count() // 2 + 1
+    # A majority of the active members; a committee below its legal minimum of three still needs
+    # two signatures, so one person can never approve alone.
+    majority = max(active.count(), MIN_COMMITTEE_MEMBERS) // 2 + 1
     same = review.signatures.filter(voided_at__isnull=True, outcome=outcome).count()
     decided = same >= majority or (
         outcome != Outcome.APPROVE and member.role == choices.MemberRole.CHAIR
