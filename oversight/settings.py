@@ -234,6 +234,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TownshipKindEnum": "villages.choices.TownshipKind",
         "VillageKindEnum": "villages.choices.VillageKind",
+        "ReviewKindEnum": "villages.choices.ReviewKind",
+        "ReviewStatusEnum": "villages.choices.ReviewStatus",
+        "OutcomeEnum": "villages.choices.Outcome",
     },
 }
 

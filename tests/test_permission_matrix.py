@@ -6,7 +6,7 @@ and anonymous API calls get 401/403; a denied request changes nothing and writes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 
 import pytest
@@ -52,13 +52,31 @@ class Case:
     denied: int = 404
     anonymous: int = 302
     data: dict[str, str] | None = None
+    # Personas who can see the record but may not do this: 403, not the 404 of out-of-scope.
+    forbidden: frozenset[str] = frozenset()
+    # The name of a file field that gets a fresh one-page PDF on each request.
+    upload: str | None = None
 
 
-def case(method: str, url: str, allowed: set[str], **kwargs: object) -> Case:
-    return Case(method, url, frozenset(allowed), **kwargs)  # type: ignore[arg-type]
+def case(
+    method: str, url: str, allowed: set[str], forbidden: Set[str] = frozenset(), **kwargs: object
+) -> Case:
+    return Case(method, url, frozenset(allowed), forbidden=frozenset(forbidden), **kwargs)  # type: ignore[arg-type]
 
 
 API_ANON = 403  # DRF with session auth first answers 403 to an unauthenticated request
+
+# The committee's ledger of village A1: its members record and act; the others who can read it
+# (its officer, township A, the district) get 403 for what only members do.
+A1_SEATS = {"member_a", "chair_a"}
+A1_READERS = A_SIDE | DISTRICT
+A1_NOT_SEATED = A1_READERS - A1_SEATS
+SPENDING = {
+    "title": "购买办公用品", "occurred_on": "2026-11-02", "voucher_no": "记-2026-201",
+    "amount": "1200.00", "payee": "东丰文具店", "purpose": "办公用品", "invoice_type": "invoice",
+}  # fmt: skip
+# Ids of ledger records the test creates in A1 (see _ledger_ids) for the URLs that name them.
+LEDGER_KEYS = ("review_a1", "submitted_a1", "attachment_a1")
 
 # route (as the URLconf spells it) -> the requests that exercise it
 MATRIX: dict[str, list[Case]] = {
@@ -80,6 +98,54 @@ MATRIX: dict[str, list[Case]] = {
         case("get", f"/villages/{B1}/", {"member_b"} | DISTRICT),
         case("get", "/villages/999999999999/", set()),
     ],
+    "villages/<str:code>/reviews/": [
+        case("get", f"/villages/{A1}/reviews/", A1_READERS),
+        case("get", f"/villages/{A2}/reviews/", {"township_staff", "township_leader"} | DISTRICT),
+        case("get", f"/villages/{B1}/reviews/", {"member_b"} | DISTRICT),
+    ],
+    "villages/<str:code>/reviews/new/": [
+        case("get", f"/villages/{A1}/reviews/new/", A1_SEATS, A1_NOT_SEATED),
+    ],
+    "villages/<str:code>/reviews/new/<str:kind>/": [
+        case("get", f"/villages/{A1}/reviews/new/spending/", A1_SEATS, A1_NOT_SEATED),
+        case("post", f"/villages/{A1}/reviews/new/spending/", A1_SEATS, A1_NOT_SEATED, ok=302,
+             data=SPENDING),
+    ],
+    "reviews/<int:pk>/": [case("get", "/reviews/{review_a1}/", A1_READERS)],
+    "reviews/<int:pk>/edit/": [
+        case("get", "/reviews/{review_a1}/edit/", A1_SEATS, A1_NOT_SEATED),
+        case("post", "/reviews/{review_a1}/edit/", A1_SEATS, A1_NOT_SEATED, ok=302, data=SPENDING),
+    ],
+    "reviews/<int:pk>/submit/": [
+        case("post", "/reviews/{review_a1}/submit/", A1_SEATS, A1_NOT_SEATED, ok=302),
+    ],
+    "reviews/<int:pk>/sign/": [
+        case("post", "/reviews/{submitted_a1}/sign/", A1_SEATS, A1_NOT_SEATED, ok=302,
+             data={"outcome": "approve"}),
+    ],
+    # Only the village's officer answers (the chair only with "on paper" ticked); a review still
+    # awaiting signatures is not awaiting an answer, so even the officer is told no (400).
+    "reviews/<int:pk>/respond/": [
+        case("post", "/reviews/{submitted_a1}/respond/", {"officer_a"},
+             A1_READERS - {"officer_a"}, ok=400, data={"response": "已整改"}),
+    ],
+    # Only the chair accepts an answer, and only once the village has answered (else 400).
+    "reviews/<int:pk>/accept/": [
+        case("post", "/reviews/{submitted_a1}/accept/", {"chair_a"}, A1_READERS - {"chair_a"},
+             ok=400),
+    ],
+    "reviews/<int:pk>/escalate/": [
+        case("post", "/reviews/{submitted_a1}/escalate/", A1_SEATS, A1_NOT_SEATED, ok=302,
+             data={"note": "请镇纪委核查"}),
+    ],
+    "reviews/<int:pk>/attachments/": [
+        case("post", "/reviews/{review_a1}/attachments/", A1_SEATS, A1_NOT_SEATED, ok=302,
+             upload="file"),
+    ],
+    "reviews/<int:pk>/attachments/<int:attachment_pk>/": [
+        case("get", "/reviews/{review_a1}/attachments/{attachment_a1}/", A1_READERS),
+    ],
+    "flags/": [case("get", "/flags/", SIGNED_IN)],
     "api/v1/auth/token/": [
         case("post", "/api/v1/auth/token/", set(), denied=400, anonymous=400,
              data={"username": "outsider", "password": "wrong"}),
@@ -102,6 +168,42 @@ MATRIX: dict[str, list[Case]] = {
     "api/v1/^cadres/(?P<pk>[^/.]+)/$": [
         case("get", "/api/v1/cadres/{cadre_a1}/", A_SIDE | DISTRICT, anonymous=API_ANON),
         case("get", "/api/v1/cadres/{cadre_b1}/", {"member_b"} | DISTRICT, anonymous=API_ANON),
+    ],
+    # The ledger over the API: the same rules as the pages, with DRF's statuses.
+    "api/v1/^reviews/$": [
+        case("get", "/api/v1/reviews/", SIGNED_IN, anonymous=API_ANON),
+        # Naming a village out of jurisdiction is a validation error (as if it did not exist).
+        case("post", "/api/v1/reviews/", A1_SEATS, A1_NOT_SEATED, ok=201, denied=400,
+             anonymous=API_ANON, data={**SPENDING, "village": A1, "kind": "spending"}),
+    ],
+    "api/v1/^reviews/(?P<pk>[^/.]+)/$": [
+        case("get", "/api/v1/reviews/{review_a1}/", A1_READERS, anonymous=API_ANON),
+    ],
+    "api/v1/^reviews/(?P<pk>[^/.]+)/submit/$": [
+        case("post", "/api/v1/reviews/{review_a1}/submit/", A1_SEATS, A1_NOT_SEATED,
+             anonymous=API_ANON),
+    ],
+    "api/v1/^reviews/(?P<pk>[^/.]+)/sign/$": [
+        case("post", "/api/v1/reviews/{submitted_a1}/sign/", A1_SEATS, A1_NOT_SEATED,
+             anonymous=API_ANON, data={"outcome": "approve"}),
+    ],
+    # Only the officer answers (the review is not awaiting an answer yet: 400 for them).
+    "api/v1/^reviews/(?P<pk>[^/.]+)/respond/$": [
+        case("post", "/api/v1/reviews/{submitted_a1}/respond/", {"officer_a"},
+             A1_READERS - {"officer_a"}, ok=400, anonymous=API_ANON, data={"response": "已整改"}),
+    ],
+    # Only the chair accepts (nothing has been answered yet: 400 for the chair).
+    "api/v1/^reviews/(?P<pk>[^/.]+)/accept/$": [
+        case("post", "/api/v1/reviews/{submitted_a1}/accept/", {"chair_a"},
+             A1_READERS - {"chair_a"}, ok=400, anonymous=API_ANON),
+    ],
+    "api/v1/^reviews/(?P<pk>[^/.]+)/escalate/$": [
+        case("post", "/api/v1/reviews/{submitted_a1}/escalate/", A1_SEATS, A1_NOT_SEATED,
+             anonymous=API_ANON, data={"note": "疑似虚列开支"}),
+    ],
+    "api/v1/^reviews/(?P<pk>[^/.]+)/attachments/$": [
+        case("post", "/api/v1/reviews/{review_a1}/attachments/", A1_SEATS, A1_NOT_SEATED,
+             anonymous=API_ANON, upload="file"),
     ],
     "api/schema/": [case("get", "/api/schema/", set(PERSONAS), anonymous=200)],
     "api/docs/": [case("get", "/api/docs/", set(PERSONAS), anonymous=200)],
@@ -137,6 +239,33 @@ def test_every_route_has_a_matrix_entry():
 _history_rows = history_row_count
 
 
+def _ledger_ids(district: object) -> dict[str, int]:
+    """A draft and a submitted voucher of A1 and an attachment, recorded by a seated member."""
+    from tests.factories import MembershipFactory
+    from villages import services
+
+    village = district.village_a1  # type: ignore[attr-defined]
+    recorder = MembershipFactory(committee=village.active_committee()).user
+    fields = {key: value for key, value in SPENDING.items() if key != "voucher_no"}
+
+    def record(voucher_no: str) -> object:
+        return services.review_create(
+            actor=recorder, village=village, kind="spending",
+            fields={**fields, "voucher_no": voucher_no},
+        )  # fmt: skip
+
+    draft = record("记-2026-001")
+    submitted = services.review_submit(actor=recorder, review=record("记-2026-002"))
+    attachment = services.review_attach(actor=recorder, review=draft, upload=_pdf())
+    return {"review_a1": draft.pk, "submitted_a1": submitted.pk, "attachment_a1": attachment.pk}  # type: ignore[attr-defined]
+
+
+def _pdf() -> object:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+
 CASES = [
     pytest.param(route, index, persona, id=f"{route or '/'}#{index}-{persona}")
     for route, cases in MATRIX.items()
@@ -153,20 +282,28 @@ def test_permission_matrix(request, client, district, route, index, persona):
     the_case = MATRIX[route][index]
     if persona != "anonymous":
         client.force_login(request.getfixturevalue(persona))
-    url = the_case.url.format(
-        cadre_a1=Cadre.objects.filter(village__code=A1).first().pk,
-        cadre_b1=Cadre.objects.filter(village__code=B1).first().pk,
-    )
+    ids = {
+        "cadre_a1": Cadre.objects.filter(village__code=A1).first().pk,
+        "cadre_b1": Cadre.objects.filter(village__code=B1).first().pk,
+    }
+    if any(f"{{{key}}}" in the_case.url for key in LEDGER_KEYS):
+        ids.update(_ledger_ids(district))
+    url = the_case.url.format(**ids)
+    data: dict[str, object] = dict(the_case.data or {})
+    if the_case.upload:
+        data[the_case.upload] = _pdf()
     history_before = _history_rows()
 
     # when it sends the request
-    response = getattr(client, the_case.method)(url, data=the_case.data)
+    response = getattr(client, the_case.method)(url, data=data)
 
     # then it gets what the matrix says, and a denied request writes no history
     if persona == "anonymous":
         expected = the_case.anonymous
     elif persona in the_case.allowed:
         expected = the_case.ok
+    elif persona in the_case.forbidden:
+        expected = 403
     else:
         expected = the_case.denied
     assert response.status_code == expected, (persona, url, response.status_code)

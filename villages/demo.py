@@ -25,6 +25,7 @@ from villages.demo_data import (
     SURNAMES,
     TOWNSHIPS,
 )
+from villages.demo_ledger import REVIEWS_PER_VILLAGE, seed_ledger
 from villages.models import PowerItem, SupervisionCommittee, Township, Village
 
 REASON = "演示数据初始化 (seed_demo)"
@@ -44,6 +45,7 @@ class SeedReport:
     cadres: int = 0
     power_items: int = 0
     users: int = 0
+    reviews: int = 0
 
 
 class _Accounts:
@@ -115,7 +117,7 @@ def _seed_village(
     seed: int,
     accounts: _Accounts,
     report: SeedReport,
-) -> None:
+) -> Village:
     rng = random.Random(f"{seed}-{code}")
     village = Village.objects.filter(code=code).first()
     if village is None:
@@ -130,7 +132,7 @@ def _seed_village(
         )
         report.villages += 1
     if SupervisionCommittee.objects.filter(village=village).exists():
-        return
+        return village
     used_names: set[str] = set()
     term_start = TERM_START + datetime.timedelta(days=rng.randrange(0, 60))
     committee = services.committee_create(
@@ -175,6 +177,7 @@ def _seed_village(
             reason=REASON,
         )
         report.cadres += 1
+    return village
 
 
 def _seed_power_list(actor: User, report: SeedReport) -> None:
@@ -202,9 +205,11 @@ def seed_demo(
     size: str,
     seed: int,
     password: str,
+    reviews_per_village: int | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> SeedReport:
-    """Create the demo district (or the small one); running it again creates nothing new."""
+    """Create the demo district (or the small one) and its 2019 ledger; running it again creates
+    nothing new. `reviews_per_village` overrides the ledger's size (REVIEWS_PER_VILLAGE)."""
     sync_roles()
     report = SeedReport()
     accounts = _Accounts(password, report)
@@ -219,7 +224,10 @@ def seed_demo(
             accounts.give_role(user, role)
         _seed_power_list(actor, report)
 
+    power = {item.code: item for item in PowerItem.objects.all()}
+    reviews = REVIEWS_PER_VILLAGE[size] if reviews_per_village is None else reviews_per_village
     township_rows = TOWNSHIPS if size == "district" else [TOWNSHIPS[4], TOWNSHIPS[11]]
+    ordinal = 0  # the village's place in the district: the ledger's rotation of risks
     for code, name, kind, count in township_rows:
         if size == "small":
             count = 3
@@ -239,9 +247,11 @@ def seed_demo(
                 services.jurisdiction_grant(
                     actor=actor, user=user, township=township, reason=REASON
                 )
-            rng = random.Random(f"{seed}-{code}")
-            for index, village_name in enumerate(_village_names(rng, code, count)):
-                _seed_village(
+        rng = random.Random(f"{seed}-{code}")
+        for index, village_name in enumerate(_village_names(rng, code, count)):
+            # One transaction a village: its people, its committee and its 2019 ledger.
+            with transaction.atomic():
+                village = _seed_village(
                     actor=actor,
                     township=township,
                     code=f"{code}{200 + index:03d}",
@@ -250,7 +260,17 @@ def seed_demo(
                     accounts=accounts,
                     report=report,
                 )
-            if size == "district":
+                report.reviews += seed_ledger(
+                    actor=actor,
+                    village=village,
+                    seed=seed,
+                    count=reviews,
+                    ordinal=ordinal,
+                    power=power,
+                )
+            ordinal += 1
+        if size == "district":
+            with transaction.atomic():
                 for unit, community in COMMUNITIES.get(code, []):
                     if not Village.objects.filter(code=f"{code}{unit}").exists():
                         services.village_create(

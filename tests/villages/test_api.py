@@ -168,3 +168,11 @@ def test_schema_documents_the_endpoints(api):
     paths = response.json()["paths"]
     for path in ("/api/v1/villages/", "/api/v1/villages/{code}/", "/api/v1/me/", "/api/v1/cadres/"):
         assert path in paths
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    # --fail-on-warn turns any ambiguity drf-spectacular meets into an error
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert (tmp_path / "s.yml").read_text().startswith("openapi: 3")

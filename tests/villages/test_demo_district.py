@@ -3,6 +3,8 @@ the way its users will, through the demo accounts and the API."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -10,12 +12,21 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from rest_framework.test import APIClient
 
 from tests.history import history_models
-from villages.models import CommitteeMembership, SupervisionCommittee, Township, Village
+from villages.choices import FlagCode
+from villages.models import (
+    CommitteeMembership,
+    Review,
+    RiskFlag,
+    SupervisionCommittee,
+    Township,
+    Village,
+)
 
 
 @pytest.fixture(scope="module")
 def demo_district(django_db_setup, django_db_blocker):
-    """The full demo district, built once for this module (about half a minute)."""
+    """The full demo district and its 2019 ledger, built once for this module (minutes: the
+    ledger's thousands of reviews each go through the review services)."""
     with django_db_blocker.unblock():
         call_command("seed_demo", "--force", verbosity=0)
     yield
@@ -113,3 +124,26 @@ def test_no_history_row_lacks_an_actor(demo_district):
         assert model.objects.count() >= model.instance_type._base_manager.count(), model.__name__
         assert not model.objects.filter(history_user__isnull=True).exists(), model.__name__
     assert sum(m.objects.count() for m in historical) > 4000
+
+
+@pytest.mark.django_db
+def test_every_village_keeps_a_2019_ledger_with_every_flag_open_somewhere(demo_district):
+    # given
+    villages = Village.objects.filter(kind="village")
+
+    # when
+    with_2019 = villages.filter(reviews__occurred_on__year=2019).distinct().count()
+    village_months = (
+        Review.objects.filter(occurred_on__year=2019)
+        .order_by()
+        .values_list("village", "occurred_on__month")
+        .distinct()
+    )
+    active_months = Counter(month for _village, month in village_months)
+    open_codes = set(RiskFlag.objects.filter(is_open=True).values_list("code", flat=True))
+
+    # then every one of the 208 committees has reviews in 2019, in every month of it
+    assert villages.count() == 208
+    assert with_2019 == 208
+    assert active_months == Counter(dict.fromkeys(range(1, 13), 208))
+    assert open_codes == set(FlagCode.values)

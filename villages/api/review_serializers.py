@@ -224,7 +224,9 @@ class ReviewWriteSerializer(serializers.Serializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        user = self.context["request"].user
+        # The schema generator builds this serializer without a request: it then offers nothing.
+        request = self.context.get("request")
+        user = request.user if request is not None else None
         fields = self.fields
         fields["village"].queryset = Village.objects.restrict(user, "view")  # type: ignore[attr-defined]
         fields["power_item"].queryset = PowerItem.objects.restrict(user, "view").filter(  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from villages.services.attachments import AttachmentRefused, review_attach
 from villages.services.reference import (
+    MAX_COMMITTEE_MEMBERS,
     AlreadyMember,
     ChairTaken,
     CommitteeFull,
@@ -45,6 +46,7 @@ from villages.services.reviews import (
 )
 
 __all__ = [
+    "MAX_COMMITTEE_MEMBERS",
     "AlreadyMember",
     "AlreadySigned",
     "AttachmentRefused",

@@ -14,11 +14,21 @@ from villages.models import Township
 
 
 class Command(BaseCommand):
-    help = "Create the demo Dafeng district: townships, villages, committees, cadres, accounts."
+    help = (
+        "Create the demo Dafeng district: townships, villages, committees, cadres, accounts and "
+        "the committees' 2019 ledger."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", choices=["small", "district"], default="district")
         parser.add_argument("--seed", type=int, default=2019, help="Random seed for names.")
+        parser.add_argument(
+            "--reviews-per-village",
+            type=int,
+            default=None,
+            help="Reviews of 2019 in each village's ledger (default: 12 district, 8 small; "
+            "12 or more gives every village reviews in every month; 0: no ledger).",
+        )
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if any township exists."
         )
@@ -42,6 +52,7 @@ class Command(BaseCommand):
             size=options["size"],
             seed=options["seed"],
             password=settings.DEMO_PASSWORD,
+            reviews_per_village=options["reviews_per_village"],
             progress=lambda msg: (
                 self.stdout.write(f"  {msg}") if options["verbosity"] > 1 else None
             ),
@@ -51,7 +62,8 @@ class Command(BaseCommand):
                 f"Seeded in {time.monotonic() - started:.1f}s: {report.townships} townships, "
                 f"{report.villages} villages, {report.committees} committees, "
                 f"{report.members} members, {report.cadres} cadres, "
-                f"{report.power_items} power-list items, {report.users} accounts."
+                f"{report.power_items} power-list items, {report.users} accounts, "
+                f"{report.reviews} reviews of 2019."
             )
         )
         self._print_logins()
