@@ -32,6 +32,7 @@ _READ_LEDGER = (
     "villages.view_reviewsignature",
     "villages.view_reviewrecusal",
     "villages.view_reviewattachment",
+    "villages.view_reviewcadre",
     "villages.view_spendingthresholds",
     "villages.view_cadrerelative",
 )

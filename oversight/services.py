@@ -16,8 +16,15 @@ M = TypeVar("M", bound=models.Model)
 def validate(instance: models.Model) -> None:
     """full_clean(), with unique constraints checked in Python but check constraints left to
     the database: they restate the field choices and validators full_clean() already applies,
-    and Django checks each one with its own query."""
-    instance.full_clean(validate_constraints=False)
+    and Django checks each one with its own query. Model.clean() still runs in full."""
+    # A foreign key whose object is already loaded exists (the database enforces it anyway);
+    # full_clean() would otherwise run one query per foreign key on every save.
+    loaded = [
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.many_to_one and field.is_cached(instance)  # type: ignore[attr-defined]
+    ]
+    instance.full_clean(exclude=loaded, validate_constraints=False)
     errors: dict[str, list[ValidationError]] = {}
     for model_class, constraints in instance.get_constraints():
         for constraint in constraints:

@@ -94,8 +94,14 @@ class Review(TimeStampedModel):
         verbose_name=_("power list item"),
     )
     description = models.TextField(_("description"), blank=True, max_length=5000)
-    responsible_cadres = models.ManyToManyField(
-        Cadre, blank=True, related_name="reviews", verbose_name=_("responsible cadres")
+    # Through an explicit, tracked link table: each cadre added to or taken off a review is its
+    # own history row, and saving the review does not re-read the links.
+    responsible_cadres: models.ManyToManyField[Cadre, ReviewCadre] = models.ManyToManyField(
+        Cadre,
+        blank=True,
+        through="ReviewCadre",
+        related_name="reviews",
+        verbose_name=_("responsible cadres"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -182,7 +188,7 @@ class Review(TimeStampedModel):
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     escalation_note = models.TextField(_("escalation note"), blank=True, max_length=5000)
 
-    history = tracked_history(m2m_fields=[responsible_cadres])
+    history = tracked_history()
     objects = RestrictedManager()
     scope_path: ClassVar[str | None] = "village"
 
@@ -258,6 +264,31 @@ class Review(TimeStampedModel):
             and self.response_due is not None
             and self.response_due < timezone.localdate()
         )
+
+
+class ReviewCadre(TimeStampedModel):
+    """A cadre named as responsible for what a review is about."""
+
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, related_name="cadre_links", verbose_name=_("review")
+    )
+    cadre = models.ForeignKey(
+        Cadre, on_delete=models.PROTECT, related_name="review_links", verbose_name=_("cadre")
+    )
+
+    history = tracked_history()
+    objects = RestrictedManager()
+    scope_path: ClassVar[str | None] = "review__village"
+
+    class Meta:
+        verbose_name = _("responsible cadre")
+        verbose_name_plural = _("responsible cadres")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "cadre"], name="review_cadre_once")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.cadre)
 
 
 class DecisionStage(TimeStampedModel):

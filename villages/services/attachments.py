@@ -13,7 +13,7 @@ from oversight.errors import OversightError
 from oversight.services import tracked_save
 from villages.models import Review, ReviewAttachment
 from villages.services.flags import review_refresh_flags
-from villages.services.reviews import NotEditable, _require_member, reopen_for_change
+from villages.services.reviews import NotEditable, _lock, _require_member, reopen_for_change
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -61,7 +61,7 @@ def review_attach(
 ) -> ReviewAttachment:
     """Attach a scanned voucher or photo; once submitted this is a change: reason required,
     signatures voided. A refused file leaves nothing behind, in the database or on disk."""
-    review = Review.objects.select_for_update().select_related("village").get(pk=review.pk)
+    review = _lock(review)
     _require_member(actor, review.village, "villages.change_review")
     if not review.is_editable:
         raise NotEditable()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,7 @@ from villages.models import (
     CommitteeMembership,
     DecisionStage,
     Review,
+    ReviewCadre,
     ReviewRecusal,
     ReviewSignature,
     RosterEntry,
@@ -93,12 +95,19 @@ def active_membership(user: Any, village: Village) -> CommitteeMembership | None
     """The user's seat on the village's committee in office, if they have one."""
     if not getattr(user, "is_authenticated", False):
         return None
-    committee = in_office_committee(village)
-    if committee is None:
-        return None
-    return CommitteeMembership.objects.filter(
-        committee=committee, user=user, end__isnull=True
-    ).first()
+    today = timezone.localdate()
+    return (
+        CommitteeMembership.objects.filter(
+            user=user,
+            end__isnull=True,
+            committee__village=village,
+            committee__term_start__lte=today,
+        )
+        .filter(Q(committee__term_end__isnull=True) | Q(committee__term_end__gte=today))
+        .select_related("committee")
+        .order_by("-committee__term_number")
+        .first()
+    )
 
 
 def _require_member(actor: User, village: Village, permission: str) -> CommitteeMembership:
@@ -133,15 +142,20 @@ def review_content_hash(review: Review) -> str:
     content: dict[str, Any] = {f: _canonical(getattr(review, f)) for f in fields}
     content["village"] = review.village.code
     content["responsible_cadres"] = sorted(review.responsible_cadres.values_list("pk", flat=True))
-    content["stages"] = sorted(
-        (
-            {"stage": s.stage, **{f: getattr(s, f) for f in STAGE_FIELDS}}
-            for s in review.stages.all()
-        ),
-        key=lambda s: choices.DecisionStageCode.values.index(s["stage"]),
+    content["stages"] = (
+        []
+        if review.kind != choices.ReviewKind.DECISION
+        else sorted(
+            (
+                {"stage": s.stage, **{f: getattr(s, f) for f in STAGE_FIELDS}}
+                for s in review.stages.all()
+            ),
+            key=lambda s: choices.DecisionStageCode.values.index(s["stage"]),
+        )
     )
     content["entries"] = [
-        [e.household_head, e.persons, f"{e.monthly_amount:.2f}"] for e in review.entries.all()
+        [e.household_head, e.persons, f"{e.monthly_amount:.2f}"]
+        for e in (review.entries.all() if review.kind == choices.ReviewKind.ROSTER else ())
     ]
     content["attachments"] = sorted(review.attachments.values_list("sha256", flat=True))
     encoded = json.dumps(
@@ -238,7 +252,14 @@ def _set_children(
         cadres = list(cadres)
         if any(c.village_id != review.village_id for c in cadres):
             raise OversightError(_("Responsible cadres are cadres of this village."))
-        review.responsible_cadres.set(cadres)
+        links = {link.cadre_id: link for link in review.cadre_links.all()}
+        wanted = {c.pk for c in cadres}
+        for cadre_id, link in links.items():
+            if cadre_id not in wanted:
+                tracked_delete(link, actor=actor, reason=reason)
+        for cadre in cadres:
+            if cadre.pk not in links:
+                tracked_save(ReviewCadre(review=review, cadre=cadre), actor=actor, reason=reason)
     if stages is not None:
         current = {s.stage: s for s in review.stages.all()}
         given = {}
@@ -331,7 +352,7 @@ def review_update(
 ) -> Review:
     """Edit a review. Once submitted, a reason is required, the signatures are voided and the
     review goes back to signing; the earlier version and its signatures stay in history."""
-    review = Review.objects.select_for_update().select_related("village").get(pk=review.pk)
+    review = _lock(review)
     _require_member(actor, review.village, "villages.change_review")
     if not review.is_editable:
         raise NotEditable()
@@ -393,12 +414,16 @@ def review_transition(
     reason: str,
     outcome: str = "",
     changes: Mapping[str, Any] | None = None,
+    locked: bool = False,
 ) -> Review:
     """The one place a review changes status: checks the transition table, sets the status and
-    timestamps, saves with the reason (the review's timeline is its history) and refreshes flags."""
-    review = (
-        Review.objects.select_for_update().select_related("village__township").get(pk=review.pk)
-    )
+    timestamps, saves with the reason (the review's timeline is its history) and refreshes flags.
+
+    `locked=True` says the caller already holds `review` from `_lock(review)` in this
+    transaction, so it is not read twice."""
+    if not locked:
+        review = _lock(review)
+    previous = review.status
     entry = choices.REVIEW_TRANSITIONS.get((review.status, action))
     if entry is None:
         raise TransitionRefused(
@@ -431,8 +456,19 @@ def review_transition(
         setattr(review, name, value)
     review.status = target  # type: ignore[assignment]
     tracked_save(review, actor=actor, reason=reason)
-    review_refresh_flags(review, actor=actor, reason=reason)
+    if previous == ReviewStatus.AWAITING_RESPONSE:
+        # Only the overdue flag depends on the status: it goes once the wait is over.
+        review_refresh_flags(review, actor=actor, reason=reason)
     return review
+
+
+def _lock(review: Review) -> Review:
+    """The review's row, locked for this transaction, with what clean() and the flags read."""
+    return (
+        Review.objects.select_for_update()
+        .select_related("village__township", "handler", "power_item", "linked_decision")
+        .get(pk=review.pk)
+    )
 
 
 @transaction.atomic
@@ -449,7 +485,7 @@ def review_sign(*, actor: User, review: Review, outcome: str, opinion: str = "")
     """A member signs the current version with an outcome. Approval closes the review once a
     majority of active members approve; another outcome takes effect when the chair records it
     or a majority agree on it."""
-    review = Review.objects.select_for_update().select_related("village").get(pk=review.pk)
+    review = _lock(review)
     member = _require_member(actor, review.village, "villages.sign_review")
     if outcome not in Outcome.values:
         raise OversightError(_("Choose an outcome."))
@@ -495,6 +531,7 @@ def review_sign(*, actor: User, review: Review, outcome: str, opinion: str = "")
         outcome=outcome,
         reason=str(_("Outcome decided: %(outcome)s") % {"outcome": Outcome(outcome).label}),
         changes=changes,
+        locked=True,
     )
 
 
