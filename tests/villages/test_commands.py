@@ -54,3 +54,41 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(district, outsider, args
         call_command("jurisdiction", *args)
     assert not Village.objects.restrict(outsider, "view").exists()
     assert not TownshipUserPermission.objects.exists()
+
+
+def test_sweep_reviews_flags_an_overdue_answer(district, chair_a, member_a, system_user):
+    import datetime
+    from decimal import Decimal
+    from io import StringIO
+
+    from oversight.services import tracked_save
+    from villages import services
+    from villages.models import RiskFlag
+
+    # given a review whose answer was due yesterday
+    review = services.review_create(
+        actor=chair_a,
+        village=district.village_a1,
+        kind="spending",
+        fields={
+            "title": "招待费",
+            "occurred_on": datetime.date(2026, 11, 1),
+            "voucher_no": "记-9",
+            "amount": Decimal("800"),
+            "payee": "农家饭店",
+            "invoice_type": "receipt",
+        },
+    )
+    services.review_submit(actor=chair_a, review=review)
+    review = services.review_sign(actor=chair_a, review=review, outcome="inquiry", opinion="说明")
+    review.response_due = datetime.date(2026, 11, 1)
+    tracked_save(review, actor=system_user, reason="test")
+
+    # when the sweep runs
+    out = StringIO()
+    call_command("sweep_reviews", stdout=out)
+
+    # then the overdue flag is open, raised by the system user
+    flag = RiskFlag.objects.get(review=review, code="inquiry_overdue", is_open=True)
+    assert flag.history.latest().history_user == system_user
+    assert "1" in out.getvalue()
