@@ -44,9 +44,19 @@ def _history_models() -> list[type]:
     return history_models()
 
 
+@pytest.fixture(scope="module")
+def small_district(django_db_setup, django_db_blocker):
+    """The small district, seeded once for this module (each test still runs in a transaction)."""
+    with django_db_blocker.unblock():
+        _seed()
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", "--no-input", verbosity=0)
+
+
 @pytest.fixture
-def seeded(db: None) -> None:
-    _seed()
+def seeded(small_district: None, db: None) -> None:
+    """Tests that read the seeded district."""
 
 
 def test_seed_demo_refuses_to_run_with_debug_off_without_force(db):
