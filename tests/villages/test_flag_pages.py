@@ -89,10 +89,10 @@ def _iou_vouchers(actor, village, start, stop):
         spending(actor, village, invoice_type="iou", voucher_no=f"Q-{n}", payee=f"商户{n}")
 
 
-# session, user, permissions (user + groups), the village, the count, the committee in office and
-# the chair's seat (for the "record" link), roles for the header, the page of reviews with their
-# open-flag counts
-LEDGER_QUERIES = 10
+# session, user, permissions (user + groups), the village, the count, the chair's seat on the
+# committee in office (for the "record" link), roles for the header, the page of reviews with
+# their open-flag counts
+LEDGER_QUERIES = 9
 # session, user, permissions (user + groups), township choices, the count, roles for the header,
 # the page of flags with their reviews, villages and townships
 FLAGS_QUERIES = 8
