@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,3 +28,13 @@ def tracked_history(**kwargs: Any) -> HistoricalRecords:
     """
     kwargs.setdefault("excluded_fields", ["updated_at"])
     return HistoricalRecords(**kwargs)
+
+
+def choices_constraint(
+    field: str, values: list[str], name: str, *, blank: bool = False
+) -> models.CheckConstraint:
+    """A CheckConstraint so that the database itself refuses values outside a vocabulary."""
+    condition = Q(**{f"{field}__in": values})
+    if blank:
+        condition |= Q(**{field: ""})
+    return models.CheckConstraint(condition=condition, name=name)

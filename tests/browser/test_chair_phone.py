@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **browser_context_args,
-        "viewport": {"width": 360, "height": 740},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-        "locale": "zh-CN",
-    }
 
 
 def test_chair_logs_in_on_a_phone_and_opens_their_village(

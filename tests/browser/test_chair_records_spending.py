@@ -7,7 +7,6 @@ Elements are found by their `name`, `id` or `data-testid`, not by their (transla
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.utils import translation
@@ -16,18 +15,6 @@ from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 from villages.choices import MemberRole, ReviewStatus
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **browser_context_args,
-        "viewport": {"width": 360, "height": 740},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-        "locale": "zh-CN",
-    }
 
 
 @pytest.fixture

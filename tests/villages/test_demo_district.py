@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from rest_framework.test import APIClient
 
 from tests.history import history_models
+from tests.seeding import seeded_once
 from villages.choices import FlagCode
 from villages.models import (
     CommitteeMembership,
@@ -22,16 +22,10 @@ from villages.models import (
     Village,
 )
 
-
-@pytest.fixture(scope="module")
-def demo_district(django_db_setup, django_db_blocker):
-    """The full demo district and its 2019 ledger, built once for this module (minutes: the
-    ledger's thousands of reviews each go through the review services)."""
-    with django_db_blocker.unblock():
-        call_command("seed_demo", "--force", verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", "--no-input", verbosity=0)
+demo_district = seeded_once(
+    doc="The full demo district and its 2019 ledger, built once for this module (minutes: the "
+    "ledger's thousands of reviews each go through the review services)."
+)
 
 
 def _client(username: str) -> APIClient:

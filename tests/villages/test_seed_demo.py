@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 
 from oversight.system import get_system_user
 from tests.history import history_models
+from tests.seeding import seeded_once
 from villages.choices import VillageKind
 from villages.models import (
     Cadre,
@@ -44,14 +45,10 @@ def _history_models() -> list[type]:
     return history_models()
 
 
-@pytest.fixture(scope="module")
-def small_district(django_db_setup, django_db_blocker):
-    """The small district, seeded once for this module (each test still runs in a transaction)."""
-    with django_db_blocker.unblock():
-        _seed()
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", "--no-input", verbosity=0)
+small_district = seeded_once(
+    "--size", "small", "--reviews-per-village", "0",
+    doc="The small district without its ledger, seeded once for this module.",
+)  # fmt: skip
 
 
 @pytest.fixture

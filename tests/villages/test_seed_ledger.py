@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from tests.history import history_models
+from tests.seeding import seeded_once
 from villages.choices import FlagCode, Outcome, ReviewStatus, VillageKind
 from villages.models import CommitteeMembership, Review, RiskFlag, Village
 
@@ -24,14 +25,9 @@ def _seed() -> None:
     call_command("seed_demo", "--size", "small", "--force", stdout=StringIO())
 
 
-@pytest.fixture(scope="module")
-def small_district(django_db_setup, django_db_blocker):
-    """The small demo district and its ledger, seeded once for this module."""
-    with django_db_blocker.unblock():
-        _seed()
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", "--no-input", verbosity=0)
+small_district = seeded_once(
+    "--size", "small", doc="The small demo district and its ledger, seeded once for this module."
+)
 
 
 def _row_counts() -> dict[str, int]:

@@ -17,17 +17,12 @@ from guardian.managers import GroupObjectPermissionManager, UserObjectPermission
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from oversight.errors import HistoryBypassError
-from oversight.models import TimeStampedModel, tracked_history
+from oversight.models import TimeStampedModel, choices_constraint, tracked_history
 from oversight.querysets import HistorySafeQuerySet, RestrictedManager, RestrictedQuerySet
 from villages import choices
 
 township_code_validator = RegexValidator(r"^\d{9}$", _("A township code has exactly 9 digits."))
 village_code_validator = RegexValidator(r"^\d{12}$", _("A village code has exactly 12 digits."))
-
-
-def _choice_check(field: str, choices_class: type[models.TextChoices], name: str) -> Any:
-    """A CheckConstraint so that the database refuses values outside the vocabulary."""
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices_class.values}), name=name)
 
 
 class Township(TimeStampedModel):
@@ -52,7 +47,9 @@ class Township(TimeStampedModel):
         verbose_name_plural = _("townships")
         ordering = ["code"]
         permissions = [("oversee_township", _("Oversee every village of the township"))]
-        constraints = [_choice_check("kind", choices.TownshipKind, "township_kind_valid")]
+        constraints = [
+            choices_constraint("kind", choices.TownshipKind.values, "township_kind_valid")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -89,7 +86,7 @@ class Village(TimeStampedModel):
             ("oversee_district", _("Oversee every village of the district")),
         ]
         constraints = [
-            _choice_check("kind", choices.VillageKind, "village_kind_valid"),
+            choices_constraint("kind", choices.VillageKind.values, "village_kind_valid"),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)
                 | Q(valid_from__isnull=True)
@@ -163,7 +160,9 @@ class SupervisionCommittee(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["village", "term_number"], name="committee_one_per_village_term"
             ),
-            _choice_check("elected_by", choices.ElectedBy, "committee_elected_by_valid"),
+            choices_constraint(
+                "elected_by", choices.ElectedBy.values, "committee_elected_by_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(term_end__isnull=True) | Q(term_end__gt=models.F("term_start")),
                 name="committee_term_ordered",
@@ -233,7 +232,7 @@ class CommitteeMembership(TimeStampedModel):
                 condition=Q(end__isnull=True, user__isnull=False),
                 name="membership_user_once_per_committee",
             ),
-            _choice_check("role", choices.MemberRole, "membership_role_valid"),
+            choices_constraint("role", choices.MemberRole.values, "membership_role_valid"),
             models.CheckConstraint(
                 condition=Q(end__isnull=True, end_reason="")
                 | Q(end__isnull=False, end_reason__in=choices.MembershipEndReason.values),
@@ -286,7 +285,7 @@ class Cadre(TimeStampedModel):
         verbose_name_plural = _("cadres")
         ordering = ["village__code", "post", "name"]
         constraints = [
-            _choice_check("post", choices.CadrePost, "cadre_post_valid"),
+            choices_constraint("post", choices.CadrePost.values, "cadre_post_valid"),
             models.CheckConstraint(
                 condition=Q(term_end__isnull=True, end_reason="")
                 | Q(term_end__isnull=False, end_reason__in=choices.CadreEndReason.values),
@@ -341,7 +340,9 @@ class CadreRelative(TimeStampedModel):
         verbose_name = _("declared close relative")
         verbose_name_plural = _("declared close relatives")
         ordering = ["cadre", "name"]
-        constraints = [_choice_check("relation", choices.Relation, "relative_relation_valid")]
+        constraints = [
+            choices_constraint("relation", choices.Relation.values, "relative_relation_valid")
+        ]
         indexes = [models.Index(fields=["name"], name="relative_name")]
 
     def __str__(self) -> str:
@@ -390,7 +391,9 @@ class PowerItem(TimeStampedModel):
         verbose_name = _("power list item")
         verbose_name_plural = _("power list")
         ordering = ["code"]
-        constraints = [_choice_check("category", choices.PowerCategory, "poweritem_category_valid")]
+        constraints = [
+            choices_constraint("category", choices.PowerCategory.values, "poweritem_category_valid")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

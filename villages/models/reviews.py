@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from oversight.models import TimeStampedModel, tracked_history
+from oversight.models import TimeStampedModel, choices_constraint, tracked_history
 from oversight.querysets import RestrictedManager
 from villages import choices
 from villages.models.reference import Cadre, CommitteeMembership, PowerItem, Township, Village
@@ -24,13 +24,6 @@ amount_validators = [
     MinValueValidator(Decimal("0.01"), message=_("An amount is more than zero.")),
     MaxValueValidator(MAX_AMOUNT, message=_("An amount above 100,000,000 yuan is not plausible.")),
 ]
-
-
-def _in(field: str, values: list[str], name: str, *, blank: bool = False) -> Any:
-    condition = Q(**{f"{field}__in": values})
-    if blank:
-        condition |= Q(**{field: ""})
-    return models.CheckConstraint(condition=condition, name=name)
 
 
 class SpendingThresholds(TimeStampedModel):
@@ -202,10 +195,14 @@ class Review(TimeStampedModel):
             ("escalate_review", _("Escalate reviews to the township discipline commission")),
         ]
         constraints = [
-            _in("kind", choices.ReviewKind.values, "review_kind_valid"),
-            _in("status", choices.ReviewStatus.values, "review_status_valid"),
-            _in("outcome", choices.Outcome.values, "review_outcome_valid", blank=True),
-            _in("invoice_type", choices.InvoiceType.values, "review_invoice_valid", blank=True),
+            choices_constraint("kind", choices.ReviewKind.values, "review_kind_valid"),
+            choices_constraint("status", choices.ReviewStatus.values, "review_status_valid"),
+            choices_constraint(
+                "outcome", choices.Outcome.values, "review_outcome_valid", blank=True
+            ),
+            choices_constraint(
+                "invoice_type", choices.InvoiceType.values, "review_invoice_valid", blank=True
+            ),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gt=0, amount__lte=MAX_AMOUNT),
                 name="review_amount_plausible",
@@ -315,7 +312,7 @@ class DecisionStage(TimeStampedModel):
         verbose_name_plural = _("decision stages")
         constraints = [
             models.UniqueConstraint(fields=["review", "stage"], name="stage_once_per_review"),
-            _in("stage", choices.DecisionStageCode.values, "stage_code_valid"),
+            choices_constraint("stage", choices.DecisionStageCode.values, "stage_code_valid"),
         ]
 
     def __str__(self) -> str:
@@ -421,7 +418,7 @@ class ReviewSignature(TimeStampedModel):
                 condition=Q(voided_at__isnull=True),
                 name="signature_once_per_member",
             ),
-            _in("outcome", choices.Outcome.values, "signature_outcome_valid"),
+            choices_constraint("outcome", choices.Outcome.values, "signature_outcome_valid"),
         ]
 
     def __str__(self) -> str:
@@ -452,7 +449,7 @@ class ReviewRecusal(TimeStampedModel):
         verbose_name_plural = _("recusals")
         constraints = [
             models.UniqueConstraint(fields=["review", "member"], name="recusal_once_per_member"),
-            _in("ground", choices.RecusalGround.values, "recusal_ground_valid"),
+            choices_constraint("ground", choices.RecusalGround.values, "recusal_ground_valid"),
         ]
 
     def __str__(self) -> str:
@@ -525,8 +522,8 @@ class RiskFlag(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["review", "code"], condition=Q(is_open=True), name="flag_open_once"
             ),
-            _in("code", choices.FlagCode.values, "flag_code_valid"),
-            _in("severity", choices.Severity.values, "flag_severity_valid"),
+            choices_constraint("code", choices.FlagCode.values, "flag_code_valid"),
+            choices_constraint("severity", choices.Severity.values, "flag_severity_valid"),
         ]
         indexes = [
             # The district list of open flags, by village and code.

@@ -302,7 +302,7 @@ def membership_end(
     """End a seat; the account loses the village's jurisdiction unless it still holds another."""
     reason = _require_reason(reason)
     membership = (
-        CommitteeMembership.objects.select_for_update()
+        CommitteeMembership.objects.select_for_update(of=("self",))
         .select_related("committee__village")
         .get(pk=membership.pk)
     )
@@ -377,7 +377,7 @@ def cadre_end_term(
 ) -> Cadre:
     """Record that a cadre left the post, and why; a linked account loses what the post gave."""
     reason = _require_reason(reason)
-    cadre = Cadre.objects.select_for_update().select_related("village").get(pk=cadre.pk)
+    cadre = Cadre.objects.select_for_update(of=("self",)).select_related("village").get(pk=cadre.pk)
     if cadre.term_end is not None:
         raise OversightError(_("This cadre's term has already ended."))
     cadre.term_end = term_end

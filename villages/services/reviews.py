@@ -463,9 +463,12 @@ def review_transition(
 
 
 def _lock(review: Review) -> Review:
-    """The review's row, locked for this transaction, with what clean() and the flags read."""
+    """The review's row, locked for this transaction, with what clean() and the flags read.
+
+    Only the review's own row is locked (`of=("self",)`): the joined rows are read, not held,
+    and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join anyway."""
     return (
-        Review.objects.select_for_update()
+        Review.objects.select_for_update(of=("self",))
         .select_related("village__township", "handler", "power_item", "linked_decision")
         .get(pk=review.pk)
     )
