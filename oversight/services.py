@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils import translation
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -52,3 +54,11 @@ def tracked_delete(instance: models.Model, *, actor: AbstractBaseUser, reason: s
     instance._history_user = actor  # type: ignore[attr-defined]
     instance._change_reason = reason  # type: ignore[attr-defined]
     instance.delete()
+
+
+def recorded(message: object, **params: object) -> str:
+    """A reason or message as it is stored: in the district's language (LANGUAGE_CODE), whatever
+    language the acting user reads, so that the history reads the same for every auditor."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(message)
+        return text % {k: str(v) for k, v in params.items()} if params else text

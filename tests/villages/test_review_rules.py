@@ -60,3 +60,20 @@ def test_one_member_cannot_approve_alone_on_a_short_committee(district, chair_a)
 
     # then it still waits for a second signature
     assert review.status == ReviewStatus.SUBMITTED
+
+
+def test_history_reasons_are_stored_in_the_district_language_whatever_the_user_reads(
+    district, chair_a, member_a
+):
+    from django.utils import translation
+
+    # given a chair whose interface is in English
+    with translation.override("en"):
+        review = _pay(chair_a, district.village_a1, 0, 1)
+        services.review_submit(actor=chair_a, review=review)
+
+    # then the history reads in Chinese, like everyone else's
+    reasons = list(
+        review.history.order_by("history_id").values_list("history_change_reason", flat=True)
+    )
+    assert reasons == ["已登记", "已提交签字"], reasons

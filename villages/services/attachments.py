@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from oversight.errors import OversightError
-from oversight.services import tracked_save
+from oversight.services import recorded, tracked_save
 from villages.models import Review, ReviewAttachment
 from villages.services.flags import review_refresh_flags
 from villages.services.reviews import NotEditable, _lock, _require_member, reopen_for_change
@@ -75,7 +75,7 @@ def review_attach(
         raise AttachmentRefused(_("Only PDF, JPEG and PNG files are accepted."))
     reason = reason.strip()
     reopen_for_change(review, actor=actor, reason=reason)
-    reason = reason or str(_("Attachment added"))
+    reason = reason or recorded(_("Attachment added"))
     attachment = ReviewAttachment(
         review=review,
         original_name=(upload.name or "file")[:200],

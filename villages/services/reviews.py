@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oversight.errors import NotPermitted, OversightError
-from oversight.services import tracked_delete, tracked_save
+from oversight.services import recorded, tracked_delete, tracked_save
 from villages import choices
 from villages.choices import Outcome, ReviewAction, ReviewStatus
 from villages.models import (
@@ -318,7 +318,7 @@ def review_create(
     _require_member(actor, village, "villages.add_review")
     if kind not in choices.ReviewKind.values:
         raise OversightError(_("Unknown kind of review."))
-    reason = reason.strip() or str(_("Recorded"))
+    reason = reason.strip() or recorded(_("Recorded"))
     review = Review(village=village, kind=kind, created_by=actor)
     _apply_fields(review, fields)
     tracked_save(review, actor=actor, reason=reason)
@@ -362,7 +362,7 @@ def review_update(
     old_payee, old_voucher = review.payee, review.voucher_no
     _apply_fields(review, fields)
     reopen_for_change(review, actor=actor, reason=reason)
-    reason = reason or str(_("Edited"))
+    reason = reason or recorded(_("Edited"))
     tracked_save(review, actor=actor, reason=reason)
     _set_children(review, actor=actor, reason=reason, cadres=cadres, stages=stages, entries=entries)
     _after_change(
@@ -479,7 +479,7 @@ def review_submit(*, actor: User, review: Review) -> Review:
     """Send a draft to the committee for signing."""
     _require_member(actor, review.village, "villages.change_review")
     return review_transition(
-        actor=actor, review=review, action=ReviewAction.SUBMIT, reason=str(_("Submitted"))
+        actor=actor, review=review, action=ReviewAction.SUBMIT, reason=recorded(_("Submitted"))
     )
 
 
@@ -501,7 +501,7 @@ def review_sign(*, actor: User, review: Review, outcome: str, opinion: str = "")
     opinion = opinion.strip()
     if outcome != Outcome.APPROVE and not opinion:
         raise OpinionRequired()
-    reason = str(_("Signed: %(outcome)s") % {"outcome": Outcome(outcome).label})
+    reason = recorded(_("Signed: %(outcome)s"), outcome=Outcome(outcome).label)
     tracked_save(
         ReviewSignature(
             review=review,
@@ -532,7 +532,7 @@ def review_sign(*, actor: User, review: Review, outcome: str, opinion: str = "")
         review=review,
         action=ReviewAction.DECIDE,
         outcome=outcome,
-        reason=str(_("Outcome decided: %(outcome)s") % {"outcome": Outcome(outcome).label}),
+        reason=recorded(_("Outcome decided: %(outcome)s"), outcome=Outcome(outcome).label),
         changes=changes,
         locked=True,
     )
@@ -557,7 +557,7 @@ def review_respond(*, actor: User, review: Review, response: str, on_paper: bool
         actor=actor,
         review=review,
         action=ReviewAction.RESPOND,
-        reason=str(_("The village responded")),
+        reason=recorded(_("The village responded")),
         changes={
             "response": response,
             "responded_at": timezone.now(),
@@ -578,7 +578,7 @@ def review_accept(*, actor: User, review: Review, opinion: str = "") -> Review:
         actor=actor,
         review=review,
         action=ReviewAction.ACCEPT,
-        reason=str(_("Response accepted")),
+        reason=recorded(_("Response accepted")),
         changes=changes,
     )
 
@@ -594,7 +594,7 @@ def review_escalate(*, actor: User, review: Review, note: str) -> Review:
         actor=actor,
         review=review,
         action=ReviewAction.ESCALATE,
-        reason=str(_("Escalated to the township discipline commission")),
+        reason=recorded(_("Escalated to the township discipline commission")),
         changes={"escalation_note": note, "outcome": Outcome.ESCALATE},
     )
 
