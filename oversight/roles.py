@@ -44,6 +44,48 @@ _KEEP_LEDGER = (
     "villages.sign_review",
     "villages.escalate_review",
 )
+# Reading complaints and cases (their content; the reporter vault needs reveal_reporter).
+_READ_CASES = (
+    "cases.view_complaint",
+    "cases.view_complaintcategory",
+    "cases.view_complaintcadre",
+    "cases.view_complaintmessage",
+    "cases.view_case",
+    "cases.view_casesubject",
+    "cases.view_caseassignment",
+    "cases.view_caseevent",
+    "cases.view_sanction",
+    "cases.view_appeal",
+    "cases.view_appealreviewer",
+    "cases.view_deadline",
+    "cases.view_deadlineextension",
+    "cases.view_deadlinepause",
+    "cases.view_calendarday",
+)
+# Discipline staff's work: intake, handling assigned cases, talking with reporters. Revealing
+# a reporter also needs being the intake officer, a handler or the approving leader.
+_WORK_CASES = (
+    *_READ_CASES,
+    "cases.add_complaint",
+    "cases.change_complaint",
+    "cases.add_complaintmessage",
+    "cases.add_case",
+    "cases.change_case",
+    "cases.handle_case",
+    "cases.add_sanction",
+    "cases.add_appeal",
+    "cases.change_appeal",
+    "cases.reveal_reporter",
+    "cases.view_sensitiveaccess",
+)
+# A leader approves dispositions, filings and extensions, decides and assigns.
+_LEAD_CASES = (
+    *_WORK_CASES,
+    "cases.approve_case",
+    "cases.decide_case",
+    "cases.change_sanction",
+    "cases.add_deadlineextension",
+)
 # District-wide jurisdiction: holders see every village without a per-village grant.
 DISTRICT_WIDE = "villages.oversee_district"
 
@@ -92,25 +134,32 @@ ROLES: tuple[Role, ...] = (
         TOWNSHIP_STAFF,
         _("Township discipline staff"),
         "township",
-        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS),
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, *_WORK_CASES),
     ),
     Role(
         TOWNSHIP_LEADER,
         _("Township discipline leader"),
         "township",
-        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS),
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, *_LEAD_CASES),
     ),
     Role(
         DISTRICT_DISCIPLINE,
         _("District discipline staff"),
         "district",
-        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, DISTRICT_WIDE),
+        (
+            *_READ_VILLAGES,
+            *_READ_LEDGER,
+            *_READ_FLAGS,
+            *_WORK_CASES,
+            "cases.trial_review_case",
+            DISTRICT_WIDE,
+        ),
     ),
     Role(
         DISTRICT_AUDITOR,
         _("District official (read-only)"),
         "district",
-        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, DISTRICT_WIDE),
+        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, *_READ_CASES, DISTRICT_WIDE),
     ),
     Role(
         ADMINISTRATOR,
@@ -123,6 +172,9 @@ ROLES: tuple[Role, ...] = (
             DISTRICT_WIDE,
             "villages.change_spendingthresholds",
             "villages.add_spendingthresholds",
+            "cases.view_calendarday",
+            "cases.add_calendarday",
+            "cases.change_calendarday",
             "villages.add_cadrerelative",
             "villages.change_cadrerelative",
             "villages.add_township",

@@ -180,6 +180,22 @@ AUTH_PASSWORD_VALIDATORS = [
 # Name of the account that background jobs and commands act as, so every history row has an actor.
 SYSTEM_USERNAME = "system"
 
+# The reporter vault's key(s): urlsafe base64 of 32 random bytes (Fernet), newest first,
+# comma-separated so an old key can still decrypt during a rotation. Unset in development:
+# a key is derived from SECRET_KEY and a warning is logged (cases.vault); required in production.
+OVERSIGHT_VAULT_KEYS = [
+    k.strip() for k in os.environ.get("OVERSIGHT_VAULT_KEY", "").split(",") if k.strip()
+]
+if (
+    not OVERSIGHT_VAULT_KEYS
+    and not DEBUG
+    and not os.environ.get("OVERSIGHT_ALLOW_DERIVED_VAULT_KEY")
+):
+    raise ImproperlyConfigured("OVERSIGHT_VAULT_KEY is required when DEBUG is off.")
+# Public reports accepted from one client per hour, and receipt lookups per minute.
+OVERSIGHT_PUBLIC_REPORTS_PER_HOUR = env_int("OVERSIGHT_PUBLIC_REPORTS_PER_HOUR", 5)
+OVERSIGHT_RECEIPT_LOOKUPS_PER_MINUTE = env_int("OVERSIGHT_RECEIPT_LOOKUPS_PER_MINUTE", 10)
+
 # --- History -----------------------------------------------------------------------------------
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

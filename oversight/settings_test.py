@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# A fixed key for the tests only; production keys come from the environment.
+os.environ.setdefault("OVERSIGHT_VAULT_KEY", "TN9JylZXgQ7InWex4eCRwSWK3XJvIsvIlCVM3-5yxXY=")
 
 from oversight.settings import *  # noqa: F403
 from oversight.settings import CACHES, REDIS_URL

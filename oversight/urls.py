@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
     path("me/", api.me, name="me"),
     path("", include("villages.api.urls")),
+    path("", include("cases.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,11 @@ urlpatterns = [
     path("villages/", include("villages.urls")),
     path("reviews/", include("villages.review_urls")),
     path("flags/", include("villages.flag_urls")),
+    path("complaints/", include("cases.complaint_urls")),
+    path("cases/", include("cases.urls")),
+    # Public reporting: no login (DOMAIN.md §5).
+    path("report/", include("cases.public_urls")),
+    path("api/public/", include("cases.api.public_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

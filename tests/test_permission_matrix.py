@@ -6,65 +6,28 @@ and anonymous API calls get 401/403; a denied request changes nothing and writes
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Set
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pytest
 from django.urls import URLResolver, get_resolver
 
+from tests.cases.matrix import CASE_KEYS, CASES_MATRIX, case_ids
+from tests.cases.matrix_public import PUBLIC_MATRIX
 from tests.history import history_row_count
-
-PERSONAS = [
-    "anonymous",
-    "outsider",
-    "member_a",
-    "chair_a",
-    "officer_a",
-    "member_b",
-    "township_staff",
-    "township_leader",
-    "district_official",
-    "district_discipline",
-    "administrator",
-]
-A_SIDE = {"member_a", "chair_a", "officer_a", "township_staff", "township_leader"}
-DISTRICT = {"district_official", "district_discipline", "administrator"}
-SIGNED_IN = set(PERSONAS) - {"anonymous"}
-
-# Codes from the `district` fixture: village A1 is in township A; B1 is in township B.
-A1, A2, B1, TOWNSHIP_A, TOWNSHIP_B = (
-    "320904103201",
-    "320904103202",
-    "320904110201",
-    "320904103",
-    "320904110",
+from tests.matrix_base import (
+    A1,
+    A2,
+    A_SIDE,
+    API_ANON,
+    B1,
+    DISTRICT,
+    PERSONAS,
+    SIGNED_IN,
+    TOWNSHIP_A,
+    TOWNSHIP_B,
+    Case,
+    case,
 )
-
-
-@dataclass(frozen=True)
-class Case:
-    """One request and the status each persona gets for it (`default` for the rest)."""
-
-    method: str
-    url: str
-    allowed: frozenset[str]
-    ok: int = 200
-    denied: int = 404
-    anonymous: int = 302
-    data: dict[str, str] | None = None
-    # Personas who can see the record but may not do this: 403, not the 404 of out-of-scope.
-    forbidden: frozenset[str] = frozenset()
-    # The name of a file field that gets a fresh one-page PDF on each request.
-    upload: str | None = None
-
-
-def case(
-    method: str, url: str, allowed: set[str], forbidden: Set[str] = frozenset(), **kwargs: object
-) -> Case:
-    return Case(method, url, frozenset(allowed), forbidden=frozenset(forbidden), **kwargs)  # type: ignore[arg-type]
-
-
-API_ANON = 403  # DRF with session auth first answers 403 to an unauthenticated request
 
 # The committee's ledger of village A1: its members record and act; the others who can read it
 # (its officer, township A, the district) get 403 for what only members do.
@@ -214,6 +177,8 @@ MATRIX: dict[str, list[Case]] = {
         case("get", "/admin/villages/cadre/", {"administrator"}, denied=302),
     ],
 }  # fmt: skip
+MATRIX.update(CASES_MATRIX)
+MATRIX.update(PUBLIC_MATRIX)
 
 
 def _routes(patterns: list[object], prefix: str = "") -> Iterator[str]:
@@ -288,6 +253,8 @@ def test_permission_matrix(request, client, district, route, index, persona):
     }
     if any(f"{{{key}}}" in the_case.url for key in LEDGER_KEYS):
         ids.update(_ledger_ids(district))
+    if any(f"{{{key}}}" in the_case.url for key in CASE_KEYS):
+        ids.update(case_ids(district))
     url = the_case.url.format(**ids)
     data: dict[str, object] = dict(the_case.data or {})
     if the_case.upload:

@@ -331,6 +331,16 @@ class CadreRelative(TimeStampedModel):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     relation = models.CharField(_("relation"), max_length=20, choices=choices.Relation.choices)
     declared_on = models.DateField(_("declared on"))
+    # The relative's own account, when they have one: they are kept out of complaints and cases
+    # about this cadre like the cadre is (DOMAIN.md §3).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="declared_as_relative",
+        verbose_name=_("user account"),
+    )
 
     history = tracked_history()
     objects = RestrictedManager()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,11 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     choices.ReviewKind.MEETING: (),
 }
 MIN_COMMITTEE_MEMBERS = 3
+
+# Called with (actor=, review=) inside the transaction that escalates a review. The cases app
+# registers the receiver that turns the escalation into a complaint (cases.apps): villages
+# never imports cases, so the dependency is handed in rather than reached for.
+ESCALATION_RECEIVERS: list[Callable[..., Any]] = []
 STAGE_FIELDS = ("held_on", "expected", "attended", "votes_for", "votes_against", "votes_abstain")
 
 
@@ -456,6 +461,9 @@ def review_transition(
         setattr(review, name, value)
     review.status = target  # type: ignore[assignment]
     tracked_save(review, actor=actor, reason=reason)
+    if target == ReviewStatus.ESCALATED:
+        for receiver in ESCALATION_RECEIVERS:
+            receiver(actor=actor, review=review)
     if previous == ReviewStatus.AWAITING_RESPONSE:
         # Only the overdue flag depends on the status: it goes once the wait is over.
         review_refresh_flags(review, actor=actor, reason=reason)

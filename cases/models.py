@@ -1,1 +1,0 @@
-"""Complaints and accountability cases: records arrive with the cases issue."""

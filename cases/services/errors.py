@@ -1,0 +1,27 @@
+"""The refusals of the cases app: each message is safe to show to the user."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from oversight.errors import NotPermitted, OversightError
+
+
+class NotFound(NotPermitted):
+    """Out of jurisdiction, or about the actor or a relative: it looks missing (404)."""
+
+    default_message = _("Not found.")
+
+
+class TransitionRefused(OversightError):
+    """The move is not in the table, or a guard refused it (the API answers 409)."""
+
+    default_message = _("This move is not allowed.")
+
+
+class InvalidInput(OversightError):
+    default_message = _("The input is not valid.")
+
+
+class SanctionRefused(OversightError):
+    default_message = _("This sanction is not allowed.")
