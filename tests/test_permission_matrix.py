@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLResolver, get_resolver
 
 from tests.cases.matrix import CASE_KEYS, CASES_MATRIX, case_ids
+from tests.cases.matrix_api import API_MATRIX
 from tests.cases.matrix_public import PUBLIC_MATRIX
 from tests.history import history_row_count
 from tests.matrix_base import (
@@ -178,6 +179,7 @@ MATRIX: dict[str, list[Case]] = {
     ],
 }  # fmt: skip
 MATRIX.update(CASES_MATRIX)
+MATRIX.update(API_MATRIX)
 MATRIX.update(PUBLIC_MATRIX)
 
 

@@ -3,6 +3,7 @@ pipeline. `case_transition` is the one place a case changes status (CONVENTIONS 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -44,6 +45,16 @@ def restricted_case(actor: User, case: Case | str | int, *, lock: bool = True) -
     if row is None:
         raise NotFound()
     return row
+
+
+def _when(at: datetime.datetime | None) -> datetime.datetime:
+    """The time a move is recorded as made: now, or an earlier time for paper records."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now + datetime.timedelta(minutes=5):
+        raise InvalidInput(_("A record cannot be dated in the future."))
+    return at
 
 
 def _event(
@@ -115,9 +126,13 @@ def case_open(
     subjects: Sequence[tuple[Cadre, Sequence[str]]],
     kind: str = choices.CaseKind.VIOLATION,
     note: str = "",
+    at: datetime.datetime | None = None,
 ) -> Case:
     """Open a case (问题线索) from one or more registered complaints about the same village; the
-    person opening it becomes its handler and the 30-day disposition clock starts."""
+    person opening it becomes its handler and the 30-day disposition clock starts.
+
+    `at` records a case handled on paper at its real time (history rows still say when it was
+    entered); it cannot be in the future."""
     if not actor.has_perm("cases.add_case"):
         raise NotPermitted()
     if not complaints:
@@ -142,7 +157,7 @@ def case_open(
     if not subjects:
         raise InvalidInput(_("Name at least one cadre the case is about."))
     village = rows[0].village
-    now = timezone.now()
+    now = _when(at)
     reason = recorded(_("Case opened"))
     case = Case(
         number=next_number("DF", timezone.localtime(now).year),
@@ -170,6 +185,7 @@ def case_open(
             note=recorded(_("Handled in case %(number)s"), number=case.number),
             changes={"case": case},
             locked=True,
+            at=now,
         )
     _event(
         case,
@@ -184,7 +200,7 @@ def case_open(
         stage=choices.Stage.DISPOSITION,
         village=village,
         case=case,
-        starts_on=timezone.localdate(),
+        starts_on=timezone.localtime(now).date(),
         reason=reason,
     )
     return case
@@ -400,6 +416,7 @@ def case_transition(
     no_sanction_reason: str = "",
     clarification: str = "",
     result_summary: str = "",
+    at: datetime.datetime | None = None,
 ) -> Case:
     """Move a case: lock it, check the table, the permission, the actor's duty and the guards,
     change the status, write the timeline event with the note, close the stage's deadline and
@@ -434,8 +451,8 @@ def case_transition(
         no_sanction_reason=no_sanction_reason,
         clarification=clarification,
     )
-    now = timezone.now()
-    today = timezone.localdate()
+    now = _when(at)
+    today = timezone.localtime(now).date()
     reason = recorded(
         _("Case %(from)s → %(to)s"),
         **{"from": CaseStatus(source).label, "to": CaseStatus(to).label},
@@ -485,7 +502,7 @@ def case_transition(
         )
     if to in choices.CASE_ENDED:
         complaints_conclude_for_case(
-            actor=actor, case=case, result_summary=result_summary, reason=reason
+            actor=actor, case=case, result_summary=result_summary, reason=reason, at=now
         )
     _after_move(case, source=source, to=to)
     return case

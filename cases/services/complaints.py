@@ -215,6 +215,7 @@ def complaint_transition(
     note: str,
     changes: Mapping[str, Any] | None = None,
     locked: bool = False,
+    at: datetime.datetime | None = None,
 ) -> Complaint:
     """The one place a complaint changes status: the table, the permission, the timestamps and
     the deadlines that start or end with the move."""
@@ -234,8 +235,8 @@ def complaint_transition(
     note = note.strip()
     if not note:
         raise InvalidInput(_("Say why (a note is required)."))
-    now = timezone.now()
-    today = timezone.localdate()
+    now = at or timezone.now()
+    today = timezone.localtime(now).date()
     for name, value in (changes or {}).items():
         setattr(complaint, name, value)
     if action == ComplaintAction.REGISTER:
@@ -280,10 +281,12 @@ def complaint_transition(
     return complaint
 
 
-def complaint_register(*, actor: User, complaint: Complaint, note: str) -> Complaint:
+def complaint_register(
+    *, actor: User, complaint: Complaint, note: str, at: datetime.datetime | None = None
+) -> Complaint:
     """Accept the complaint for handling (受理)."""
     return complaint_transition(
-        actor=actor, complaint=complaint, action=ComplaintAction.REGISTER, note=note
+        actor=actor, complaint=complaint, action=ComplaintAction.REGISTER, note=note, at=at
     )
 
 
@@ -326,7 +329,7 @@ def complaint_mark_duplicate(
 
 @transaction.atomic
 def complaint_message(
-    *, actor: User, complaint: Complaint, kind: str, body: str
+    *, actor: User, complaint: Complaint, kind: str, body: str, at: datetime.datetime | None = None
 ) -> ComplaintMessage:
     """Write to the reporter (acknowledgement, question, feedback, notice): the status page shows
     it to whoever holds the receipt, so it names no one. An acknowledgement meets its deadline."""
@@ -346,7 +349,7 @@ def complaint_message(
         deadlines_meet(
             actor=actor,
             complaint=complaint,
-            on=timezone.localdate(),
+            on=timezone.localtime(at).date() if at else timezone.localdate(),
             reason=reason,
             stages=[Stage.ACKNOWLEDGEMENT],
         )
@@ -357,6 +360,7 @@ def complaint_message(
             action=ComplaintAction.GIVE_FEEDBACK,
             note=body,
             locked=True,
+            at=at,
         )
     return message
 
@@ -401,7 +405,7 @@ DEFAULT_RESULTS = {
 
 
 def complaints_conclude_for_case(
-    *, actor: User, case: Any, result_summary: str, reason: str
+    *, actor: User, case: Any, result_summary: str, reason: str, at: datetime.datetime | None = None
 ) -> list[Complaint]:
     """When a case ends, its complaints in process are concluded with a result summary."""
     text = result_summary.strip() or recorded(DEFAULT_RESULTS.get(case.status, ""))
@@ -417,6 +421,7 @@ def complaints_conclude_for_case(
                 note=reason,
                 changes={"result_summary": text},
                 locked=True,
+                at=at,
             )
         )
     return done
