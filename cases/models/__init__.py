@@ -14,6 +14,7 @@ from cases.models.cases import (
 )
 from cases.models.complaints import (
     Complaint,
+    ComplaintAttachment,
     ComplaintCadre,
     ComplaintCategory,
     ComplaintMessage,
@@ -39,6 +40,7 @@ __all__ = [
     "CaseQuerySet",
     "CaseSubject",
     "Complaint",
+    "ComplaintAttachment",
     "ComplaintCadre",
     "ComplaintCategory",
     "ComplaintMessage",

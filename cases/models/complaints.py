@@ -303,3 +303,42 @@ class SensitiveAccess(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.complaint_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def complaint_attachment_path(instance: ComplaintAttachment, filename: str) -> str:
+    """Stored under its hash, never under the reporter's file name (it may name them)."""
+    return f"complaints/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class ComplaintAttachment(TimeStampedModel):
+    """Evidence sent with a complaint (PDF, JPEG or PNG by content), kept with its SHA-256.
+    The reporter's own file name is not kept: it can name them."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("complaint")
+    )
+    file = models.FileField(_("file"), upload_to=complaint_attachment_path, max_length=200)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # Empty when the reporter sent it through the public page.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    history = tracked_history()
+    objects = RestrictedManager()
+    scope_path: ClassVar[str | None] = "complaint__village"
+
+    class Meta:
+        verbose_name = _("complaint attachment")
+        verbose_name_plural = _("complaint attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.content_type})"
