@@ -180,6 +180,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Name of the account that background jobs and commands act as, so every history row has an actor.
 SYSTEM_USERNAME = "system"
 
+# Demo data of the apps that build on villages, run by `seed_demo` after the villages:
+# each is called as step(actor=, size=, seed=, progress=) and returns {label: count}.
+OVERSIGHT_DEMO_STEPS = ["cases.demo.seed_cases"]
+
 # The reporter vault's key(s): urlsafe base64 of 32 random bytes (Fernet), newest first,
 # comma-separated so an old key can still decrypt during a rotation. Unset in development:
 # a key is derived from SECRET_KEY and a warning is logged (cases.vault); required in production.

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from oversight import roles
 from oversight.roles import sync_roles
@@ -46,6 +48,8 @@ class SeedReport:
     power_items: int = 0
     users: int = 0
     reviews: int = 0
+    # What the other apps' demo steps created (OVERSIGHT_DEMO_STEPS), by label.
+    extra: dict[str, int] = field(default_factory=dict)
 
 
 class _Accounts:
@@ -284,4 +288,9 @@ def seed_demo(
                         )
                         report.villages += 1
         progress(f"{name}: {Village.objects.filter(township=township).count()}")
+    # The other apps' demo data (complaints and cases, …), built on the villages: named in
+    # settings so that villages never imports the apps that build on it.
+    for dotted in settings.OVERSIGHT_DEMO_STEPS:
+        step = import_string(dotted)
+        report.extra.update(step(actor=actor, size=size, seed=seed, progress=progress))
     return report

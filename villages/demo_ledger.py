@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from oversight.services import tracked_save
 from villages import choices, services
@@ -518,7 +519,12 @@ class _Ledger:
             ESCALATE: rng.choice(data.ESCALATE_NOTES),
         }.get(plan.path, rng.choice(data.RECOMMEND_OPINIONS))
         review = services.review_sign(
-            actor=self.chair, review=review, outcome=outcome, opinion=opinion
+            actor=self.chair,
+            review=review,
+            outcome=outcome,
+            opinion=opinion,
+            # An escalation is dated in 2019: the complaint it becomes is part of that year.
+            at=_on_paper(plan.on) if plan.path == ESCALATE else None,
         )
         if plan.path == ANSWERED:
             review = self.respond(review, rng.choice(data.RESPONSES))
@@ -537,6 +543,7 @@ class _Ledger:
                 actor=rng.choice(self.members),
                 review=review,
                 note=plan.note or rng.choice(data.ESCALATE_NOTES[:1]),
+                at=_on_paper(min(plan.on + datetime.timedelta(days=self.reply_days + 5), YEAR_END)),
             )
         return review
 
@@ -546,6 +553,11 @@ class _Ledger:
         return services.review_respond(
             actor=self.chair, review=review, response=response, on_paper=True
         )
+
+
+def _on_paper(day: datetime.date) -> datetime.datetime:
+    """Ten in the morning of `day`, Beijing time: when a 2019 escalation is dated."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
 
 
 def seed_ledger(

@@ -420,12 +420,13 @@ def review_transition(
     outcome: str = "",
     changes: Mapping[str, Any] | None = None,
     locked: bool = False,
+    at: datetime.datetime | None = None,
 ) -> Review:
     """The one place a review changes status: checks the transition table, sets the status and
     timestamps, saves with the reason (the review's timeline is its history) and refreshes flags.
 
     `locked=True` says the caller already holds `review` from `_lock(review)` in this
-    transaction, so it is not read twice."""
+    transaction, so it is not read twice. `at` dates a move made on paper earlier."""
     if not locked:
         review = _lock(review)
     previous = review.status
@@ -441,7 +442,7 @@ def review_transition(
     target, permission = entry
     if not actor.has_perm(permission):
         raise NotPermitted()
-    now = timezone.now()
+    now = at or timezone.now()
     if action == ReviewAction.SUBMIT:
         review.submitted_at = now
     if action == ReviewAction.DECIDE:
@@ -492,10 +493,17 @@ def review_submit(*, actor: User, review: Review) -> Review:
 
 
 @transaction.atomic
-def review_sign(*, actor: User, review: Review, outcome: str, opinion: str = "") -> Review:
+def review_sign(
+    *,
+    actor: User,
+    review: Review,
+    outcome: str,
+    opinion: str = "",
+    at: datetime.datetime | None = None,
+) -> Review:
     """A member signs the current version with an outcome. Approval closes the review once a
     majority of active members approve; another outcome takes effect when the chair records it
-    or a majority agree on it."""
+    or a majority agree on it. `at` dates a signature given on paper earlier."""
     review = _lock(review)
     member = _require_member(actor, review.village, "villages.sign_review")
     if outcome not in Outcome.values:
@@ -516,7 +524,7 @@ def review_sign(*, actor: User, review: Review, outcome: str, opinion: str = "")
             member=member,
             outcome=outcome,
             opinion=opinion,
-            signed_at=timezone.now(),
+            signed_at=at or timezone.now(),
             content_hash=review_content_hash(review),
         ),
         actor=actor,
@@ -543,6 +551,7 @@ def review_sign(*, actor: User, review: Review, outcome: str, opinion: str = "")
         reason=recorded(_("Outcome decided: %(outcome)s"), outcome=Outcome(outcome).label),
         changes=changes,
         locked=True,
+        at=at,
     )
 
 
@@ -592,8 +601,11 @@ def review_accept(*, actor: User, review: Review, opinion: str = "") -> Review:
 
 
 @transaction.atomic
-def review_escalate(*, actor: User, review: Review, note: str) -> Review:
-    """Report the matter to the township discipline commission (向镇纪委反映)."""
+def review_escalate(
+    *, actor: User, review: Review, note: str, at: datetime.datetime | None = None
+) -> Review:
+    """Report the matter to the township discipline commission (向镇纪委反映); `at` dates an
+    escalation made on paper earlier."""
     _require_member(actor, review.village, "villages.escalate_review")
     note = note.strip()
     if not note:
@@ -604,6 +616,7 @@ def review_escalate(*, actor: User, review: Review, note: str) -> Review:
         action=ReviewAction.ESCALATE,
         reason=recorded(_("Escalated to the township discipline commission")),
         changes={"escalation_note": note, "outcome": Outcome.ESCALATE},
+        at=at,
     )
 
 

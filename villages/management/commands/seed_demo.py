@@ -63,7 +63,9 @@ class Command(BaseCommand):
                 f"{report.villages} villages, {report.committees} committees, "
                 f"{report.members} members, {report.cadres} cadres, "
                 f"{report.power_items} power-list items, {report.users} accounts, "
-                f"{report.reviews} reviews of 2019."
+                f"{report.reviews} reviews of 2019"
+                + "".join(f", {count} {label}" for label, count in report.extra.items())
+                + "."
             )
         )
         self._print_logins()
