@@ -99,7 +99,7 @@ class CadreRelativeAdmin(ReferenceAdmin):
     list_filter = ["relation", "cadre__village__township"]
     search_fields = ["name", "cadre__name", "cadre__village__code"]
     list_select_related = ["cadre__village"]
-    raw_id_fields = ["cadre"]
+    raw_id_fields = ["cadre", "user"]
 
 
 class MembershipInline(admin.TabularInline):

@@ -397,10 +397,18 @@ def relative_declare(
     relation: str,
     declared_on: datetime.date,
     reason: str,
+    user: User | None = None,
 ) -> CadreRelative:
-    """Record a close relative a cadre declared (近亲属备案)."""
+    """Record a close relative a cadre declared (近亲属备案), with their account if they have one
+    (complaints and cases about the cadre are then hidden from it)."""
     return tracked_save(
-        CadreRelative(cadre=cadre, name=name.strip(), relation=relation, declared_on=declared_on),
+        CadreRelative(
+            cadre=cadre,
+            name=name.strip(),
+            relation=relation,
+            declared_on=declared_on,
+            user=user,
+        ),
         actor=actor,
         reason=_require_reason(reason),
     )
