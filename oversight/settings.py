@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
@@ -188,14 +189,20 @@ OVERSIGHT_DEMO_STEPS = ["cases.demo.seed_cases"]
 # comma-separated so an old key can still decrypt during a rotation. Unset in development:
 # a key is derived from SECRET_KEY and a warning is logged (cases.vault); required in production.
 OVERSIGHT_VAULT_KEYS = [
-    k.strip() for k in os.environ.get("OVERSIGHT_VAULT_KEY", "").split(",") if k.strip()
+    key.strip() for key in os.environ.get("OVERSIGHT_VAULT_KEY", "").split(",") if key.strip()
 ]
-if (
-    not OVERSIGHT_VAULT_KEYS
-    and not DEBUG
-    and not os.environ.get("OVERSIGHT_ALLOW_DERIVED_VAULT_KEY")
-):
+if not OVERSIGHT_VAULT_KEYS and not DEBUG:
     raise ImproperlyConfigured("OVERSIGHT_VAULT_KEY is required when DEBUG is off.")
+for _vault_key in OVERSIGHT_VAULT_KEYS:
+    try:
+        _vault_key_ok = len(base64.urlsafe_b64decode(_vault_key.encode())) == 32
+    except ValueError:
+        _vault_key_ok = False
+    if not _vault_key_ok:
+        raise ImproperlyConfigured(
+            "OVERSIGHT_VAULT_KEY must be urlsafe base64 of 32 bytes (see README: Configuration)."
+        )
+
 # Public reports accepted from one client per hour, and receipt lookups per minute.
 OVERSIGHT_PUBLIC_REPORTS_PER_HOUR = env_int("OVERSIGHT_PUBLIC_REPORTS_PER_HOUR", 5)
 OVERSIGHT_RECEIPT_LOOKUPS_PER_MINUTE = env_int("OVERSIGHT_RECEIPT_LOOKUPS_PER_MINUTE", 10)

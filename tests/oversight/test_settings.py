@@ -106,3 +106,19 @@ def test_production_is_strict_by_default_and_a_proxy_can_relax_it():
     )
     assert proxied["SSL_REDIRECT"] is False
     assert proxied["PROXY_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_the_vault_key_is_required_when_debug_is_off():
+    result = _run(
+        ["manage.py", "check"], DEBUG="false", SECRET_KEY=STRONG_KEY, OVERSIGHT_VAULT_KEY=""
+    )
+    assert result.returncode != 0
+    assert "OVERSIGHT_VAULT_KEY is required" in result.stderr
+
+
+def test_a_malformed_vault_key_is_a_clear_configuration_error():
+    result = _run(
+        ["manage.py", "check"], DEBUG="false", SECRET_KEY=STRONG_KEY, OVERSIGHT_VAULT_KEY="short"
+    )
+    assert result.returncode != 0
+    assert "urlsafe base64 of 32 bytes" in result.stderr
