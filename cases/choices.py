@@ -322,16 +322,17 @@ DEADLINE_RULES: dict[str, DeadlineRule] = {
     Stage.REEXAMINATION: DeadlineRule(1, Unit.MONTHS),
     Stage.HIGHER_REVIEW: DeadlineRule(2, Unit.MONTHS),
 }
-# The stage a case enters with a status, and so the deadline that starts then.
-STATUS_DEADLINE: dict[str, str] = {
-    CaseStatus.REGISTERED: Stage.DISPOSITION,
-    CaseStatus.TALK_INQUIRY: Stage.TALK_INQUIRY,
-    CaseStatus.PRELIMINARY_VERIFICATION: Stage.PRELIMINARY_VERIFICATION,
-    CaseStatus.SHELVED: Stage.SHELVED_REVIEW,
-    CaseStatus.INVESTIGATING: Stage.INVESTIGATION,
-    CaseStatus.TRIAL_REVIEW: Stage.TRIAL_REVIEW,
-    CaseStatus.DECIDED: Stage.ANNOUNCE_DECISION,
-    CaseStatus.EXECUTING: Stage.EXECUTION_REPORT,
+# The deadlines that start when a case enters a status. A talk or letter inquiry has two: the
+# 30 days of the inquiry and the 15 working days in which the cadre must answer in writing.
+STATUS_DEADLINES: dict[str, tuple[str, ...]] = {
+    CaseStatus.REGISTERED: (Stage.DISPOSITION,),
+    CaseStatus.TALK_INQUIRY: (Stage.TALK_INQUIRY, Stage.WRITTEN_REPLY),
+    CaseStatus.PRELIMINARY_VERIFICATION: (Stage.PRELIMINARY_VERIFICATION,),
+    CaseStatus.SHELVED: (Stage.SHELVED_REVIEW,),
+    CaseStatus.INVESTIGATING: (Stage.INVESTIGATION,),
+    CaseStatus.TRIAL_REVIEW: (Stage.TRIAL_REVIEW,),
+    CaseStatus.DECIDED: (Stage.ANNOUNCE_DECISION,),
+    CaseStatus.EXECUTING: (Stage.EXECUTION_REPORT,),
 }
 # Days before the due date from which a deadline is "due soon".
 DUE_SOON_DAYS = 5

@@ -487,11 +487,14 @@ def case_transition(
         to_status=to,
     )
     # Deadline bookkeeping: the stage just left is done; the stage entered starts its clock.
-    # A proposal does not stop the disposition clock: it runs until a leader approves.
-    if to != CaseStatus.DISPOSITION_PROPOSED:
+    # A proposal, and a proposal sent back, do not stop the disposition clock: it runs until a
+    # leader approves a disposition.
+    if to != CaseStatus.DISPOSITION_PROPOSED and source != CaseStatus.DISPOSITION_PROPOSED:
         deadlines_meet(actor=actor, case=case, on=today, reason=reason)
-    stage = choices.STATUS_DEADLINE.get(to)
-    if stage is not None:
+    elif source == CaseStatus.DISPOSITION_PROPOSED and to != CaseStatus.REGISTERED:
+        deadlines_meet(actor=actor, case=case, on=today, reason=reason)
+    starts = () if to == CaseStatus.REGISTERED else choices.STATUS_DEADLINES.get(to, ())
+    for stage in starts:
         deadline_open(
             actor=actor,
             stage=stage,
