@@ -489,11 +489,10 @@ def case_transition(
     # Deadline bookkeeping: the stage just left is done; the stage entered starts its clock.
     # A proposal, and a proposal sent back, do not stop the disposition clock: it runs until a
     # leader approves a disposition.
-    if to != CaseStatus.DISPOSITION_PROPOSED and source != CaseStatus.DISPOSITION_PROPOSED:
+    sent_back = source == CaseStatus.DISPOSITION_PROPOSED and to == CaseStatus.REGISTERED
+    if to != CaseStatus.DISPOSITION_PROPOSED and not sent_back:
         deadlines_meet(actor=actor, case=case, on=today, reason=reason)
-    elif source == CaseStatus.DISPOSITION_PROPOSED and to != CaseStatus.REGISTERED:
-        deadlines_meet(actor=actor, case=case, on=today, reason=reason)
-    starts = () if to == CaseStatus.REGISTERED else choices.STATUS_DEADLINES.get(to, ())
+    starts = () if sent_back else choices.STATUS_DEADLINES.get(to, ())
     for stage in starts:
         deadline_open(
             actor=actor,

@@ -116,3 +116,33 @@ def test_an_investigator_cannot_be_a_trial_reviewer(
             user=district_discipline,
             role=AssignmentRole.TRIAL_REVIEWER,
         )
+
+
+def test_a_talk_inquiry_starts_its_30_days_and_the_written_reply_of_15_working_days(
+    case_a: Case, township_staff: User, township_leader: User
+) -> None:
+    # given
+    _propose(case_a, township_staff, CaseStatus.TALK_INQUIRY)
+    # when
+    case = services.case_transition(
+        actor=township_leader, case=case_a, to=CaseStatus.TALK_INQUIRY, note="同意谈话函询"
+    )
+    # then
+    open_stages = set(
+        Deadline.objects.filter(case=case).exclude(state="met").values_list("stage", flat=True)
+    )
+    assert open_stages == {Stage.TALK_INQUIRY, Stage.WRITTEN_REPLY}
+
+
+def test_a_proposal_sent_back_keeps_the_disposition_clock_running(
+    case_a: Case, township_staff: User, township_leader: User
+) -> None:
+    # given
+    _propose(case_a, township_staff, CaseStatus.SHELVED)
+    # when
+    services.case_transition(
+        actor=township_leader, case=case_a, to=CaseStatus.REGISTERED, note="证据不足，退回重拟"
+    )
+    # then one disposition deadline, still running
+    deadlines = list(Deadline.objects.filter(case=case_a))
+    assert [(d.stage, d.state) for d in deadlines] == [(Stage.DISPOSITION, "ok")]
