@@ -23,9 +23,20 @@ from cases import choices
 # or the table.
 FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
 
+# How many calendar days of the administrators' table are read at once while counting: a
+# quarter covers any run of working days in one query, longer runs read the next window.
+_WINDOW = datetime.timedelta(days=92)
+
 
 def library_knows(year: int) -> bool:
     """Whether chinesecalendar has the State Council's arrangement for `year`."""
+    return _library_knows_cached(year)
+
+
+@lru_cache(maxsize=256)
+def _library_knows_cached(year: int) -> bool:
+    # The library raises for a year outside its tables; the answer cannot change while the
+    # process runs (a new arrangement comes with a new release of the package).
     try:
         chinese_calendar.is_workday(datetime.date(year, 6, 1))
     except NotImplementedError:
@@ -33,12 +44,8 @@ def library_knows(year: int) -> bool:
     return True
 
 
-@lru_cache(maxsize=64)
-def _library_knows_cached(year: int) -> bool:
-    return library_knows(year)
-
-
 def _overrides(start: datetime.date, end: datetime.date) -> dict[datetime.date, bool]:
+    """The administrators' entries between `start` and `end` (inclusive): date → working day."""
     from cases.models import CalendarDay
 
     return dict(
@@ -51,7 +58,7 @@ def _overrides(start: datetime.date, end: datetime.date) -> dict[datetime.date, 
 def _is_working_day(day: datetime.date, overrides: dict[datetime.date, bool]) -> bool:
     if day in overrides:
         return overrides[day]
-    if _library_knows_cached(day.year):
+    if library_knows(day.year):
         return bool(chinese_calendar.is_workday(day))
     return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
@@ -63,13 +70,17 @@ def is_working_day(day: datetime.date) -> bool:
 
 def add_working_days(start: datetime.date, count: int) -> datetime.date:
     """The `count`-th working day after `start` (the day of receipt does not count)."""
-    # Read the table's entries once for a generous window: count working days never span more
-    # than about twice as many calendar days, plus the longest holiday.
-    overrides = _overrides(start, start + datetime.timedelta(days=count * 2 + 30))
+    if count < 0:
+        raise ValueError("count working days forwards only")
     day = start
+    window_end = start + _WINDOW
+    overrides = _overrides(start, window_end)
     left = count
     while left > 0:
         day += datetime.timedelta(days=1)
+        if day > window_end:
+            overrides = _overrides(day, day + _WINDOW)
+            window_end = day + _WINDOW
         if _is_working_day(day, overrides):
             left -= 1
     return day
@@ -101,16 +112,24 @@ def due_date(stage: str, start: datetime.date) -> datetime.date:
     return add(start, rule.amount, rule.unit)
 
 
+def _table_knows(year: int) -> bool:
+    """Whether an administrator has typed in at least one holiday of `year`."""
+    from cases.models import CalendarDay
+
+    return CalendarDay.objects.filter(date__year=year, is_working_day=False).exists()
+
+
+def guessed_years(start: datetime.date, end: datetime.date) -> list[int]:
+    """The years between `start` and `end` whose holidays neither the library nor the table
+    knows: dates counted there rest on weekends and fixed-date holidays only."""
+    return [
+        year
+        for year in range(start.year, end.year + 1)
+        if not library_knows(year) and not _table_knows(year)
+    ]
+
+
 def unknown_years(today: datetime.date) -> list[int]:
     """This year and next, where neither the library nor the table knows the holidays: the
     calendar falls back to weekends and fixed-date holidays there, and administrators are told."""
-    from cases.models import CalendarDay
-
-    missing = []
-    for year in (today.year, today.year + 1):
-        if library_knows(year):
-            continue
-        if CalendarDay.objects.filter(date__year=year, is_working_day=False).exists():
-            continue
-        missing.append(year)
-    return missing
+    return guessed_years(today, datetime.date(today.year + 1, 1, 1))

@@ -61,6 +61,7 @@ _READ_CASES = (
     "cases.view_deadlineextension",
     "cases.view_deadlinepause",
     "cases.view_calendarday",
+    "cases.view_sweeprun",
 )
 # Discipline staff's work: intake, handling assigned cases, talking with reporters. Revealing
 # a reporter also needs being the intake officer, a handler or the approving leader.
@@ -173,6 +174,7 @@ ROLES: tuple[Role, ...] = (
             "villages.change_spendingthresholds",
             "villages.add_spendingthresholds",
             "cases.view_calendarday",
+            "cases.view_sweeprun",
             "cases.add_calendarday",
             "cases.change_calendarday",
             "villages.add_cadrerelative",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cases.calendar import unknown_years
 from oversight.roles import DISTRICT_WIDE
 from villages.models import Village
 from villages.selectors import active_members, current_committee, townships_with_counts
@@ -34,5 +36,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "cards": cards,
         "townships": [t for t in townships if t.village_count],  # type: ignore[attr-defined]
         "district_wide": user.has_perm(DISTRICT_WIDE),
+        # Those who keep the working-day calendar are told which years it only guesses.
+        "calendar_unknown_years": (
+            unknown_years(timezone.localdate()) if user.has_perm("cases.change_calendarday") else []
+        ),
     }
     return render(request, "home.html", context)
