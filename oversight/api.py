@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from oversight.errors import NotPermitted, OversightError
+from oversight.errors import NotFound, NotPermitted, OversightError
 from oversight.roles import DISTRICT_WIDE, user_roles
 from villages.models import Village
 
@@ -21,6 +21,9 @@ from villages.models import Village
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus: a refused domain rule is a 400 (403 when the user may not act) with
     its message, never a 500."""
+    if isinstance(exc, NotFound):
+        # Out of scope looks missing, whatever the service found out on the way.
+        return Response({"detail": str(exc.message)}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, NotPermitted):
         # The user can see the record (views fetch through restrict() first, so an unseen one
         # was already a 404) but may not do this to it.

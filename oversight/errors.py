@@ -25,3 +25,9 @@ class HistoryBypassError(OversightError):
     """A write tried to skip the history every domain record keeps."""
 
     default_message = _("This write would skip the record's history and is refused.")
+
+
+class NotFound(NotPermitted):
+    """Out of jurisdiction, or about the actor or a relative: it must look missing (404)."""
+
+    default_message = _("Not found.")

@@ -1,5 +1,11 @@
-"""URLs: filled in by the cases issue."""
+"""The staff API of the cases app, under /api/v1/: complaints and cases."""
 
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from cases.api import views
+
+router = SimpleRouter()
+router.register("complaints", views.ComplaintViewSet, basename="complaint")
+router.register("cases", views.CaseViewSet, basename="case")
+
+urlpatterns = router.urls

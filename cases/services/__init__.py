@@ -1,5 +1,6 @@
 """Every write of the cases app (CONVENTIONS §1): import services from here."""
 
+from cases.services.appeals import appeal_accept, appeal_decide, appeal_file, open_appeal
 from cases.services.cases import (
     allowed_moves,
     case_add_subject,
@@ -22,16 +23,38 @@ from cases.services.complaints import (
     complaint_transition,
     restricted_complaint,
 )
-from cases.services.deadlines import deadline_open, deadline_state, deadlines_meet
+from cases.services.deadlines import (
+    DeadlineRefused,
+    calendar_day_save,
+    deadline_extend,
+    deadline_open,
+    deadline_pause,
+    deadline_resume,
+    deadline_state,
+    deadlines_meet,
+    sweep_deadlines,
+)
 from cases.services.errors import InvalidInput, NotFound, SanctionRefused, TransitionRefused
 from cases.services.numbers import next_number
+from cases.services.sanctions import (
+    sanction_change,
+    sanction_check,
+    sanction_ends_on,
+    sanction_record,
+    sanction_revoke,
+)
 
 __all__ = [
+    "DeadlineRefused",
     "InvalidInput",
     "NotFound",
     "SanctionRefused",
     "TransitionRefused",
     "allowed_moves",
+    "appeal_accept",
+    "appeal_decide",
+    "appeal_file",
+    "calendar_day_save",
     "case_add_subject",
     "case_assign",
     "case_open",
@@ -47,10 +70,20 @@ __all__ = [
     "complaint_register",
     "complaint_transfer",
     "complaint_transition",
+    "deadline_extend",
     "deadline_open",
+    "deadline_pause",
+    "deadline_resume",
     "deadline_state",
     "deadlines_meet",
     "next_number",
+    "open_appeal",
     "restricted_case",
     "restricted_complaint",
+    "sanction_change",
+    "sanction_check",
+    "sanction_ends_on",
+    "sanction_record",
+    "sanction_revoke",
+    "sweep_deadlines",
 ]

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from oversight.errors import NotPermitted, OversightError
+from oversight.errors import NotFound, OversightError
 
-
-class NotFound(NotPermitted):
-    """Out of jurisdiction, or about the actor or a relative: it looks missing (404)."""
-
-    default_message = _("Not found.")
+__all__ = ["InvalidInput", "NotFound", "SanctionRefused", "TransitionRefused"]
 
 
 class TransitionRefused(OversightError):
