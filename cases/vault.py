@@ -69,6 +69,13 @@ def normalise_receipt(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
 
 
+def is_receipt(code: str) -> bool:
+    """Whether `code` has the shape of a receipt (length and alphabet), whatever it opens.
+    A code of the wrong shape cannot open anything: it needs no lookup."""
+    cleaned = normalise_receipt(code)
+    return len(cleaned) == RECEIPT_LENGTH and all(ch in RECEIPT_ALPHABET for ch in cleaned)
+
+
 def receipt_hash(code: str) -> str:
     """The SHA-256 under which a receipt is stored (the code itself never is)."""
     return hashlib.sha256(normalise_receipt(code).encode()).hexdigest()
