@@ -155,8 +155,8 @@ def test_an_anonymous_report_shows_its_receipt_once_and_keeps_only_its_hash(clie
     row = complaint.history.get()
     assert row.history_user == get_system_user()
     assert row.history_change_reason
-    # and the language switch, which would reload the form and lose the code, is hidden here
-    assert 'form[action="/i18n/setlang/"] { display: none; }' in response.content.decode()
+    # and the language switch, which would reload the form and lose the code, is not on this page
+    assert 'action="/i18n/setlang/"' not in response.content.decode()
     # and the code went nowhere else: not in the session, not in a cookie
     assert receipt not in str(dict(client.session))
     assert all(receipt not in morsel.value for morsel in response.cookies.values())
@@ -514,3 +514,12 @@ def test_too_many_receipt_lookups_get_429_with_retry_after(client, district, set
     assert 0 < int(right["Retry-After"]) <= 60
     assert 'data-testid="throttled"' in right.content.decode()
     assert "state" not in right.context or right.context.get("state") is None
+
+
+def test_a_visitor_without_an_account_is_offered_reporting_not_the_staff_pages(client, district):
+    # when
+    response = client.get("/report/")
+    # then the header leads to reporting, following a report, and the staff login
+    page = response.content.decode()
+    assert 'href="/report/status/"' in page and 'href="/accounts/login/"' in page
+    assert 'href="/complaints/"' not in page and 'href="/villages/"' not in page
