@@ -21,6 +21,7 @@ from cases.models import (
     Deadline,
     Sanction,
 )
+from cases.selectors import case_redacted, complaint_redacted
 from cases.services import allowed_moves
 from villages.models import Cadre, Village
 
@@ -62,6 +63,11 @@ class ComplaintSerializer(serializers.ModelSerializer):
         source="duplicate_of.number", read_only=True, allow_null=True, default=None
     )
     rating = serializers.CharField(read_only=True, help_text="The reporter's rating, if any.")
+    content = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="What was reported; null for a read-only reader while the matter is open.",
+    )
 
     class Meta:
         model = Complaint
@@ -88,6 +94,15 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "rating",
         ]
         read_only_fields = fields
+
+    def to_representation(self, complaint: Complaint) -> dict[str, Any]:
+        data = super().to_representation(complaint)
+        request = self.context.get("request")
+        # A read-only reader (the district auditor) sees what was reported once the matter is
+        # over, as on the page (DOMAIN.md §3: open content is shown redacted).
+        if request is not None and complaint_redacted(request.user, complaint):
+            data["content"] = None
+        return data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_categories(self, complaint: Complaint) -> list[str]:
@@ -162,6 +177,11 @@ class EventSerializer(serializers.ModelSerializer):
     to_status = serializers.CharField(read_only=True, help_text="A case status, or empty.")
     actor = serializers.SerializerMethodField()
     at = serializers.DateTimeField(source="created_at", read_only=True)
+    note = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The note; null for a read-only reader while the case is open.",
+    )
 
     class Meta:
         model = CaseEvent
@@ -291,6 +311,15 @@ class CaseDetailSerializer(serializers.ModelSerializer):
             "allowed_moves",
         ]
         read_only_fields = fields
+
+    def to_representation(self, case: Case) -> dict[str, Any]:
+        data = super().to_representation(case)
+        request = self.context.get("request")
+        # The notes of an open case are withheld from a read-only reader, as on the page.
+        if request is not None and case_redacted(request.user, case):
+            for event in data["events"]:
+                event["note"] = None
+        return data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_complaints(self, case: Case) -> list[str]:

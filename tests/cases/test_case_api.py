@@ -483,3 +483,25 @@ def test_a_sanction_on_a_cadre_of_another_village_is_400(
     )
     assert response.status_code == 400
     assert "cadre" in response.json()
+
+
+def test_the_district_auditor_reads_an_open_matter_without_its_content_or_notes(
+    client, case_a, district_official
+):
+    # given
+    client.force_login(district_official)
+    complaint = case_a.complaints.get()
+    # when
+    complaint_body = client.get(f"/api/v1/complaints/{complaint.pk}/").json()
+    case_body = client.get(f"/api/v1/cases/{case_a.number}/").json()
+    # then the record is there, what was reported and the notes are withheld
+    assert complaint_body["number"] == complaint.number and complaint_body["content"] is None
+    assert case_body["events"] and all(e["note"] is None for e in case_body["events"])
+
+
+def test_the_handler_reads_the_content_and_notes(client, case_a, township_staff):
+    client.force_login(township_staff)
+    complaint = case_a.complaints.get()
+    assert client.get(f"/api/v1/complaints/{complaint.pk}/").json()["content"]
+    events = client.get(f"/api/v1/cases/{case_a.number}/").json()["events"]
+    assert all(e["note"] for e in events)
