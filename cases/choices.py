@@ -17,7 +17,7 @@ class Channel(models.TextChoices):
     ONSITE = "onsite", _("On site")
     COMMITTEE = "committee", _("Supervision committee escalation")
     INSPECTION = "inspection", _("Inspection tour")
-    AUDIT = "audit", _("Audit")
+    AUDIT = "audit", pgettext_lazy("channel", "Audit")
     ASSIGNED = "assigned", _("Assigned from above")
     TRANSFERRED = "transferred", _("Transferred by police or courts")
     DATA_ALERT = "data_alert", _("Data cross-check alert")
@@ -53,14 +53,14 @@ class Category(models.TextChoices):
 
 class ComplaintStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("complaint status", "Registered")
     NOT_ACCEPTED = "not_accepted", _("Not accepted")
     DUPLICATE = "duplicate", _("Duplicate")
     TRANSFERRED = "transferred", _("Transferred")
     IN_PROCESS = "in_process", _("In process")
     CONCLUDED = "concluded", _("Concluded")
     FEEDBACK_GIVEN = "feedback_given", _("Feedback given")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("complaint status", "Closed")
 
 
 class ComplaintAction(models.TextChoices):
@@ -152,20 +152,20 @@ class CaseKind(models.TextChoices):
 
 
 class CaseStatus(models.TextChoices):
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("case status", "Registered")
     DISPOSITION_PROPOSED = "disposition_proposed", _("Disposition proposed")
     TALK_INQUIRY = "talk_inquiry", _("Talk or letter inquiry")
     PRELIMINARY_VERIFICATION = "preliminary_verification", _("Preliminary verification")
     SHELVED = "shelved", _("Shelved pending")
     CLOSED_NO_ACTION = "closed_no_action", _("Closed without action")
-    FILED = "filed", _("Filed")
+    FILED = "filed", pgettext_lazy("case status", "Filed")
     INVESTIGATING = "investigating", _("Investigating")
     HEARD = "heard", _("Heard (statement and defence)")
     TRIAL_REVIEW = "trial_review", _("Trial review")
     AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
-    DECIDED = "decided", _("Decided")
+    DECIDED = "decided", pgettext_lazy("case status", "Decided")
     EXECUTING = "executing", _("Executing")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     TRANSFERRED = "transferred", _("Transferred to the judiciary")
 
@@ -450,9 +450,9 @@ APPEAL_STAGE = {
 
 
 class AppealStatus(models.TextChoices):
-    FILED = "filed", _("Filed")
+    FILED = "filed", pgettext_lazy("appeal status", "Filed")
     ACCEPTED = "accepted", _("Accepted")
-    DECIDED = "decided", _("Decided")
+    DECIDED = "decided", pgettext_lazy("appeal status", "Decided")
 
 
 class AppealResult(models.TextChoices):

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import choices, selectors
 from cases.models import Appeal, Case, CaseAssignment, Complaint, Deadline, Sanction
@@ -517,7 +518,9 @@ class AppealDecideForm(ActionForm):
     id_prefix = "appeal_decide"
 
     appeal = AppealChoiceField(label=_("Appeal"), queryset=Appeal.objects.none())
-    result = forms.ChoiceField(label=_("Result"), choices=choices.AppealResult.choices)
+    result = forms.ChoiceField(
+        label=pgettext_lazy("appeal", "Result"), choices=choices.AppealResult.choices
+    )
     changed_to = forms.ChoiceField(
         label=_("Changed to (when the result is a change)"),
         required=False,

@@ -269,7 +269,7 @@ def case_page(user: Any, case: Case, today: datetime.date | None = None) -> dict
             .order_by("ended_at", "role", "pk")
         ),
         "events": list(
-            CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "pk")
+            CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk")
         ),
         "deadlines": deadlines,
         "sanctions": sanctions,

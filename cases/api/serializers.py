@@ -176,7 +176,7 @@ class EventSerializer(serializers.ModelSerializer):
     from_status = serializers.CharField(read_only=True, help_text="A case status, or empty.")
     to_status = serializers.CharField(read_only=True, help_text="A case status, or empty.")
     actor = serializers.SerializerMethodField()
-    at = serializers.DateTimeField(source="created_at", read_only=True)
+    at = serializers.DateTimeField(read_only=True)
     note = serializers.CharField(
         read_only=True,
         allow_null=True,

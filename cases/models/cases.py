@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import choices
 from cases.querysets import ExcludesAccusedQuerySet
@@ -207,7 +209,9 @@ class CaseAssignment(TimeStampedModel):
         related_name="case_assignments",
         verbose_name=_("user"),
     )
-    role = models.CharField(_("role"), max_length=20, choices=choices.AssignmentRole.choices)
+    role = models.CharField(
+        pgettext_lazy("assignment", "role"), max_length=20, choices=choices.AssignmentRole.choices
+    )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     history = tracked_history()
@@ -249,6 +253,9 @@ class CaseEvent(TimeStampedModel):
         _("to"), max_length=30, choices=choices.CaseStatus.choices, blank=True
     )
     note = models.TextField(_("note"), max_length=4000)
+    # When it happened: now, or the real date of a move recorded from paper (created_at says
+    # when it was entered).
+    at = models.DateTimeField(_("at"), default=timezone.now)
 
     history = tracked_history()
     objects = RestrictedManager()
@@ -257,7 +264,7 @@ class CaseEvent(TimeStampedModel):
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
-        ordering = ["created_at", "pk"]
+        ordering = ["at", "pk"]
         constraints = [
             choices_constraint("kind", choices.EventKind.values, "case_event_kind_valid")
         ]
@@ -275,7 +282,9 @@ class Sanction(TimeStampedModel):
     cadre = models.ForeignKey(
         Cadre, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("cadre")
     )
-    type = models.CharField(_("type"), max_length=30, choices=choices.SanctionType.choices)
+    type = models.CharField(
+        pgettext_lazy("sanction", "type"), max_length=30, choices=choices.SanctionType.choices
+    )
     family = models.CharField(
         _("family"), max_length=20, choices=choices.SanctionFamily.choices, editable=False
     )

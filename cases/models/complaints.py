@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import choices
 from cases.querysets import ExcludesAccusedQuerySet
@@ -219,7 +220,7 @@ class ComplaintMessage(TimeStampedModel):
         Complaint, on_delete=models.PROTECT, related_name="messages", verbose_name=_("complaint")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=choices.MessageKind.choices)
-    body = models.TextField(_("message"), max_length=4000)
+    body = models.TextField(pgettext_lazy("to the reporter", "message"), max_length=4000)
     # The staff member who wrote it; empty when the reporter wrote it through the receipt.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -290,7 +291,7 @@ class SensitiveAccess(TimeStampedModel):
         related_name="reveals",
         verbose_name=_("case"),
     )
-    purpose = models.CharField(_("purpose"), max_length=500)
+    purpose = models.CharField(pgettext_lazy("access", "purpose"), max_length=500)
 
     history = tracked_history()
     objects = RestrictedManager()

@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import choices
 from cases.models.cases import Appeal, Case
@@ -68,7 +69,9 @@ class Deadline(TimeStampedModel):
     notified_state = models.CharField(
         _("handler told of"), max_length=20, choices=choices.DeadlineState.choices, blank=True
     )
-    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(
+        pgettext_lazy("deadline", "escalated to leaders at"), null=True, blank=True
+    )
 
     history = tracked_history()
     objects = RestrictedManager()

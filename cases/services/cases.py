@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,7 +26,6 @@ from oversight import roles
 from oversight.errors import NotPermitted
 from oversight.notify import notify
 from oversight.services import recorded, tracked_save
-from villages.jurisdiction import village_ids_in_jurisdiction
 from villages.models import Cadre, Village
 
 
@@ -66,6 +66,7 @@ def _event(
     reason: str,
     from_status: str = "",
     to_status: str = "",
+    at: datetime.datetime | None = None,
 ) -> CaseEvent:
     return tracked_save(
         CaseEvent(
@@ -75,6 +76,7 @@ def _event(
             note=note,
             from_status=from_status,
             to_status=to_status,
+            at=at or timezone.now(),
         ),
         actor=actor,
         reason=reason,
@@ -96,9 +98,22 @@ def _is_excluded(user: User, case: Case) -> bool:
 
 
 def leaders_for(village: Village) -> list[User]:
-    """The township discipline leaders whose jurisdiction covers `village`."""
-    candidates = User.objects.filter(groups__name=roles.TOWNSHIP_LEADER, is_active=True).distinct()
-    return [u for u in candidates if village_ids_in_jurisdiction(u).filter(pk=village.pk).exists()]
+    """The township discipline leaders whose jurisdiction covers `village` (one query)."""
+    from villages.jurisdiction import OVERSEE_TOWNSHIP, OVERSEE_VILLAGE
+    from villages.models import TownshipUserPermission, VillageUserPermission
+
+    by_village = VillageUserPermission.objects.filter(
+        content_object_id=village.pk, permission__codename=OVERSEE_VILLAGE
+    ).values("user_id")
+    by_township = TownshipUserPermission.objects.filter(
+        content_object_id=village.township_id, permission__codename=OVERSEE_TOWNSHIP
+    ).values("user_id")
+    return list(
+        User.objects.filter(groups__name=roles.TOWNSHIP_LEADER, is_active=True)
+        .filter(Q(pk__in=by_village) | Q(pk__in=by_township))
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def _notify_after_commit(
@@ -194,6 +209,7 @@ def case_open(
         note=note.strip() or summary.strip(),
         reason=reason,
         to_status=CaseStatus.REGISTERED,
+        at=now,
     )
     deadline_open(
         actor=actor,
@@ -312,6 +328,34 @@ def case_unassign(*, actor: User, assignment: CaseAssignment, note: str) -> Case
     tracked_save(assignment, actor=actor, reason=reason)
     _event(case, actor=actor, kind=choices.EventKind.ASSIGNMENT, note=note.strip(), reason=reason)
     return assignment
+
+
+@transaction.atomic
+def case_set_amounts(
+    *, actor: User, case: Case | str, involved: Decimal, recovered: Decimal, note: str
+) -> Case:
+    """Record the money a case is about and what has been recovered (涉案 / 追缴), in exact
+    yuan; a handler or a leader of the case does it, saying where the figures come from."""
+    case = restricted_case(actor, case)
+    is_handler = actor.pk in active_assignees(case, AssignmentRole.HANDLER)
+    if not (
+        actor.has_perm("cases.approve_case") or (actor.has_perm("cases.handle_case") and is_handler)
+    ):
+        raise NotPermitted(_("Only the case's handler or a leader records its amounts."))
+    if not note.strip():
+        raise InvalidInput(_("Say where the figures come from (a note is required)."))
+    if recovered > involved:
+        raise InvalidInput(_("More cannot be recovered than the amount involved."))
+    case.amount_involved = involved
+    case.amount_recovered = recovered
+    reason = recorded(
+        _("Amounts: %(involved)s yuan involved, %(recovered)s recovered"),
+        involved=involved,
+        recovered=recovered,
+    )
+    tracked_save(case, actor=actor, reason=reason)
+    _event(case, actor=actor, kind=choices.EventKind.NOTE, note=note.strip(), reason=reason)
+    return case
 
 
 def _check_duty(actor: User, case: Case, move: choices.Move) -> None:
@@ -485,6 +529,7 @@ def case_transition(
         reason=reason,
         from_status=source,
         to_status=to,
+        at=now,
     )
     # Deadline bookkeeping: the stage just left is done; the stage entered starts its clock.
     # A proposal, and a proposal sent back, do not stop the disposition clock: it runs until a

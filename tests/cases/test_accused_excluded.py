@@ -4,9 +4,11 @@ who is a declared close relative of one, is kept out whatever their role (DOMAIN
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from cases import services
 from cases.models import Case, Complaint
@@ -16,6 +18,13 @@ from villages import services as village_services
 from villages.models import Cadre
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Refusals are matched in English, the source language (the product speaks Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def _link_cadre(cadre: Cadre, user: User) -> None:

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from cases import services
 from cases.choices import AssignmentRole, CaseStatus, ComplaintStatus, EventKind, Stage
 from cases.models import Case, CaseEvent, Deadline
 from cases.services import TransitionRefused
+from cases.services.cases import leaders_for
 from tests.cases.conftest import make_case
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Refusals are matched in English, the source language (the product speaks Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def _propose(
@@ -146,3 +158,55 @@ def test_a_proposal_sent_back_keeps_the_disposition_clock_running(
     # then one disposition deadline, still running
     deadlines = list(Deadline.objects.filter(case=case_a))
     assert [(d.stage, d.state) for d in deadlines] == [(Stage.DISPOSITION, "ok")]
+
+
+def test_the_handler_records_the_amounts_in_exact_yuan_with_a_note(
+    case_a: Case, township_staff: User
+) -> None:
+    # when
+    case = services.case_set_amounts(
+        actor=township_staff,
+        case=case_a,
+        involved=Decimal("12345.67"),
+        recovered=Decimal("10000.10"),
+        note="据镇农经站核算",
+    )
+    # then
+    case.refresh_from_db()
+    assert (case.amount_involved, case.amount_recovered) == (
+        Decimal("12345.67"),
+        Decimal("10000.10"),
+    )
+    assert case.history.first().history_user == township_staff
+    assert case.events.last().note == "据镇农经站核算"
+
+
+def test_more_cannot_be_recovered_than_was_involved(case_a: Case, township_staff: User) -> None:
+    with pytest.raises(services.InvalidInput, match="recovered"):
+        services.case_set_amounts(
+            actor=township_staff,
+            case=case_a,
+            involved=Decimal("100"),
+            recovered=Decimal("100.01"),
+            note="核算",
+        )
+
+
+def test_only_the_townships_leaders_are_asked_to_approve(
+    case_a: Case, township_staff: User, township_leader: User, district
+) -> None:
+    # given a leader of the other township
+    from django.contrib.auth.models import Group
+
+    from oversight import roles
+    from oversight.system import get_system_user
+    from tests.factories import UserFactory
+    from villages import services as village_services
+
+    other = UserFactory(username="township.320904110.leader")
+    other.groups.add(Group.objects.get(name=roles.TOWNSHIP_LEADER))
+    village_services.jurisdiction_grant(
+        actor=get_system_user(), user=other, township=district.township_b, reason="fixture"
+    )
+    # then
+    assert leaders_for(case_a.village) == [township_leader]

@@ -4,10 +4,11 @@ escalates to the leader once."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import services
 from cases.choices import CaseStatus, DeadlineState, EventKind, Stage
@@ -32,6 +33,14 @@ from tests.factories import UserFactory
 from villages import services as village_services
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Refusals are matched in English, the source language (the product speaks Chinese)."""
+    with translation.override("en"):
+        yield
+
 
 DAY = datetime.timedelta(days=1)
 

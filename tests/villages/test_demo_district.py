@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from rest_framework.test import APIClient
 
+from cases.models import Case, Complaint, Sanction
 from tests.history import history_models
 from tests.seeding import seeded_once
 from villages.choices import FlagCode
@@ -141,3 +142,23 @@ def test_every_village_keeps_a_2019_ledger_with_every_flag_open_somewhere(demo_d
     assert with_2019 == 208
     assert active_months == Counter(dict.fromkeys(range(1, 13), 208))
     assert open_codes == set(FlagCode.values)
+
+
+@pytest.mark.django_db
+def test_2019_sanctions_cover_exactly_321_cadres_of_600_complaints_and_450_cases(demo_district):
+    # given the district report of 2019: 321 village and group cadres held accountable
+    of_2019 = Sanction.objects.filter(decided_on__year=2019)
+
+    # when
+    cadres = of_2019.values("cadre").distinct().count()
+    forms = Counter(of_2019.values_list("form", flat=True))
+    share = {form: 100 * n / sum(forms.values()) for form, n in forms.items()}
+
+    # then the figure is exact, the rest of the scenario about its size
+    assert cadres == 321
+    assert 550 <= Complaint.objects.count() <= 650
+    assert Complaint.objects.filter(received_at__year=2019).count() >= 500
+    assert Complaint.objects.filter(channel="committee").exists()
+    assert 400 <= Case.objects.count() <= 500
+    for form, expected in {1: 67, 2: 22, 3: 5, 4: 6}.items():
+        assert abs(share[form] - expected) < 3, share

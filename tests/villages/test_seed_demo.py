@@ -149,7 +149,7 @@ def test_seed_demo_accounts_hold_their_jurisdiction(seeded):
     assert list(Village.objects.restrict(officer, "view")) == [village]
     assert set(Village.objects.restrict(staff, "view")) == set(township.villages.all())
     assert VillageUserPermission.objects.count() > 0
-    assert TownshipUserPermission.objects.count() == 4
+    assert TownshipUserPermission.objects.count() == 6  # staff, staff2 and leader of each
 
 
 def test_seed_demo_twice_creates_no_new_row(seeded):
