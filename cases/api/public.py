@@ -6,6 +6,7 @@ Any wrong receipt gets the same 404 body; a well-formed one counts towards the l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -151,6 +152,28 @@ class PublicView(APIView):
             request, RECEIPT_SCOPE, settings.OVERSIGHT_RECEIPT_LOOKUPS_PER_MINUTE, 60
         )
 
+    def _by_receipt(
+        self,
+        request: Request,
+        serializer_class: type[serializers.Serializer],
+        act: Callable[[dict[str, Any]], object] = lambda _data: None,
+    ) -> Response:
+        """Validate, check the receipt's shape and the client's limit, `act` on the report,
+        and answer with its status; a wrong receipt is the same 404 as any other."""
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not vault.is_receipt(data["receipt"]):
+            return _not_found()
+        wait = self._lookup_limit(request)
+        if wait is not None:
+            return _too_many(wait)
+        try:
+            act(data)
+        except NotFound:
+            return _not_found()
+        return _status_body(data["receipt"])
+
 
 class ReportView(PublicView):
     @extend_schema(
@@ -196,16 +219,8 @@ class StatusView(PublicView):
         tags=["public"],
     )
     def post(self, request: Request) -> Response:
-        """The status of the report this receipt opens, in plain words, and its messages."""
-        serializer = PublicLookupSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        receipt = serializer.validated_data["receipt"]
-        if not vault.is_receipt(receipt):
-            return _not_found()
-        wait = self._lookup_limit(request)
-        if wait is not None:
-            return _too_many(wait)
-        return _status_body(receipt)
+        """The status of a report, by its receipt code."""
+        return self._by_receipt(request, PublicLookupSerializer)
 
 
 class AnswerView(PublicView):
@@ -217,19 +232,11 @@ class AnswerView(PublicView):
     )
     def post(self, request: Request) -> Response:
         """Answer the handler's open question; 400 when no question waits for an answer."""
-        serializer = PublicAnswerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        if not vault.is_receipt(data["receipt"]):
-            return _not_found()
-        wait = self._lookup_limit(request)
-        if wait is not None:
-            return _too_many(wait)
-        try:
-            public.public_answer(receipt=data["receipt"], body=data["body"])
-        except NotFound:
-            return _not_found()
-        return _status_body(data["receipt"])
+        return self._by_receipt(
+            request,
+            PublicAnswerSerializer,
+            lambda data: public.public_answer(receipt=data["receipt"], body=data["body"]),
+        )
 
 
 class RateView(PublicView):
@@ -241,18 +248,10 @@ class RateView(PublicView):
     )
     def post(self, request: Request) -> Response:
         """Rate the handling once the report is concluded, once; 400 before that or after."""
-        serializer = PublicRatingSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        if not vault.is_receipt(data["receipt"]):
-            return _not_found()
-        wait = self._lookup_limit(request)
-        if wait is not None:
-            return _too_many(wait)
-        try:
-            public.public_rate(
+        return self._by_receipt(
+            request,
+            PublicRatingSerializer,
+            lambda data: public.public_rate(
                 receipt=data["receipt"], rating=data["rating"], comment=data["comment"]
-            )
-        except NotFound:
-            return _not_found()
-        return _status_body(data["receipt"])
+            ),
+        )
