@@ -13,15 +13,15 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
 from cases.models import CalendarDay, SweepRun
 from cases.services.deadlines import calendar_day_save
+from oversight.admin import HistoryAdmin
 from villages.admin import ReasonForm
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(HistoryAdmin):
     """Public holidays and make-up working days the holiday library does not know yet."""
 
     form = ReasonForm

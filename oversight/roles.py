@@ -77,7 +77,6 @@ _WORK_CASES = (
     "cases.add_appeal",
     "cases.change_appeal",
     "cases.reveal_reporter",
-    "cases.view_sensitiveaccess",
 )
 # A leader approves dispositions, filings and extensions, decides and assigns.
 _LEAD_CASES = (
@@ -153,6 +152,9 @@ ROLES: tuple[Role, ...] = (
             *_READ_FLAGS,
             *_WORK_CASES,
             "cases.trial_review_case",
+            # The sensitive access log is for district discipline leadership only (DOMAIN §6).
+            "cases.view_sensitiveaccess",
+            "audit.view_export",
             DISTRICT_WIDE,
         ),
     ),
@@ -160,7 +162,14 @@ ROLES: tuple[Role, ...] = (
         DISTRICT_AUDITOR,
         _("District official (read-only)"),
         "district",
-        (*_READ_VILLAGES, *_READ_LEDGER, *_READ_FLAGS, *_READ_CASES, DISTRICT_WIDE),
+        (
+            *_READ_VILLAGES,
+            *_READ_LEDGER,
+            *_READ_FLAGS,
+            *_READ_CASES,
+            "audit.view_export",
+            DISTRICT_WIDE,
+        ),
     ),
     Role(
         ADMINISTRATOR,
@@ -175,6 +184,7 @@ ROLES: tuple[Role, ...] = (
             "villages.add_spendingthresholds",
             "cases.view_calendarday",
             "cases.view_sweeprun",
+            "audit.view_export",
             "cases.add_calendarday",
             "cases.change_calendarday",
             "villages.add_cadrerelative",

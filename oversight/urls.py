@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/", api.me, name="me"),
     path("", include("villages.api.urls")),
     path("", include("cases.api.urls")),
+    path("audit/", include("audit.api.urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     path("flags/", include("villages.flag_urls")),
     path("complaints/", include("cases.complaint_urls")),
     path("cases/", include("cases.urls")),
+    path("audit/", include("audit.urls")),
     # Public reporting: no login (DOMAIN.md §5).
     path("report/", include("cases.public_urls")),
     path("api/public/", include("cases.api.public_urls")),

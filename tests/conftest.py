@@ -67,6 +67,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(missing)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The suite builds its database without migrations: install the append-only triggers that
+    audit.0002_append_only installs in production (PostgreSQL; nothing on SQLite)."""
+    from audit.append_only import install_all
+
+    with django_db_blocker.unblock():
+        install_all(connection)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Each test starts with an empty cache: rate-limit counters and cached pages of one test

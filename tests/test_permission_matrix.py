@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLResolver, get_resolver
 
+from tests.audit.matrix import AUDIT_MATRIX
 from tests.cases.matrix import CASE_KEYS, CASES_MATRIX, case_ids
 from tests.cases.matrix_api import API_MATRIX
 from tests.cases.matrix_public import PUBLIC_MATRIX
@@ -180,6 +181,7 @@ MATRIX: dict[str, list[Case]] = {
 }  # fmt: skip
 MATRIX.update(CASES_MATRIX)
 MATRIX.update(API_MATRIX)
+MATRIX.update(AUDIT_MATRIX)
 MATRIX.update(PUBLIC_MATRIX)
 
 
@@ -257,6 +259,10 @@ def test_permission_matrix(request, client, district, route, index, persona):
         ids.update(_ledger_ids(district))
     if any(f"{{{key}}}" in the_case.url for key in CASE_KEYS):
         ids.update(case_ids(district))
+    if "{seal}" in the_case.url:
+        from audit.seals import seal_ledger
+
+        ids["seal"] = seal_ledger(actor_name="matrix").pk
     url = the_case.url.format(**ids)
     data: dict[str, object] = dict(the_case.data or {})
     if the_case.upload:

@@ -17,8 +17,8 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from oversight.admin import HistoryAdmin
 from oversight.errors import OversightError
 from villages import services
 from villages.models import (
@@ -46,7 +46,7 @@ class ReasonForm(forms.ModelForm):
     )
 
 
-class ReferenceAdmin(SimpleHistoryAdmin):
+class ReferenceAdmin(HistoryAdmin):
     """Edits through `reference_save`; no deletion."""
 
     form = ReasonForm
@@ -142,7 +142,7 @@ class MembershipForm(ReasonForm):
 
 
 @admin.register(CommitteeMembership)
-class CommitteeMembershipAdmin(SimpleHistoryAdmin):
+class CommitteeMembershipAdmin(HistoryAdmin):
     """Seats: adding one starts it (and grants the village), setting an end ends it."""
 
     form = MembershipForm
@@ -198,7 +198,7 @@ class CadreForm(ReasonForm):
 
 
 @admin.register(Cadre)
-class CadreAdmin(SimpleHistoryAdmin):
+class CadreAdmin(HistoryAdmin):
     """Cadres: adding one starts the post (an account makes a village officer); an end date ends
     it; other corrections are saved with the reason given."""
 
@@ -254,7 +254,7 @@ class GrantForm(forms.ModelForm):
     change_reason = ReasonForm.base_fields["change_reason"]
 
 
-class GrantAdmin(SimpleHistoryAdmin):
+class GrantAdmin(HistoryAdmin):
     """Jurisdiction grants: add one to grant (through jurisdiction_grant), delete it to revoke."""
 
     form = GrantForm

@@ -162,3 +162,20 @@ def test_2019_sanctions_cover_exactly_321_cadres_of_600_complaints_and_450_cases
     assert 400 <= Case.objects.count() <= 500
     for form, expected in {1: 67, 2: 22, 3: 5, 4: 6}.items():
         assert abs(share[form] - expected) < 3, share
+
+
+def test_the_demo_ledger_verifies_intact_and_every_history_row_has_its_entry(demo_district):
+    # given the whole seeded district, sealed
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from audit.models import LedgerEntry
+
+    call_command("seal_ledger", stdout=StringIO())
+    out = StringIO()
+    # when the ledger is verified (a problem would raise CommandError: exit status 1)
+    call_command("verify_ledger", stdout=out)
+    # then it is intact, and it covers every history row
+    assert out.getvalue().startswith("Intact"), out.getvalue()
+    assert LedgerEntry.objects.count() == sum(m.objects.count() for m in history_models())

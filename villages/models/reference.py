@@ -449,7 +449,7 @@ class VillageUserPermission(UserObjectPermissionBase):
     """A user's jurisdiction over one village."""
 
     content_object = models.ForeignKey(Village, on_delete=models.PROTECT)
-    history = tracked_history()
+    history = tracked_history(excluded_fields=[])  # no updated_at to leave out
     objects = UserGrantManager()  # type: ignore[misc]
 
     class Meta(UserObjectPermissionBase.Meta):
@@ -462,7 +462,7 @@ class VillageGroupPermission(GroupObjectPermissionBase):
     back to its generic group table for villages)."""
 
     content_object = models.ForeignKey(Village, on_delete=models.PROTECT)
-    history = tracked_history()
+    history = tracked_history(excluded_fields=[])  # no updated_at to leave out
     objects = GroupGrantManager()  # type: ignore[misc]
 
     class Meta(GroupObjectPermissionBase.Meta):
@@ -474,7 +474,7 @@ class TownshipUserPermission(UserObjectPermissionBase):
     """A user's jurisdiction over a township and so over all of its villages."""
 
     content_object = models.ForeignKey(Township, on_delete=models.PROTECT)
-    history = tracked_history()
+    history = tracked_history(excluded_fields=[])  # no updated_at to leave out
     objects = UserGrantManager()  # type: ignore[misc]
 
     class Meta(UserObjectPermissionBase.Meta):
@@ -486,7 +486,7 @@ class TownshipGroupPermission(GroupObjectPermissionBase):
     """A group's permission on one township (present for the same reason as the village one)."""
 
     content_object = models.ForeignKey(Township, on_delete=models.PROTECT)
-    history = tracked_history()
+    history = tracked_history(excluded_fields=[])  # no updated_at to leave out
     objects = GroupGrantManager()  # type: ignore[misc]
 
     class Meta(GroupObjectPermissionBase.Meta):

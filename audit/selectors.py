@@ -1,0 +1,255 @@
+"""Reads of the audit app: the ledger entries a user may see, and the change feed's pages.
+
+`visible_entries(user)` is the one place that decides who sees which entry (DOMAIN.md §3, §6);
+every audit page, API, count and export starts from it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import LedgerEntry
+from oversight.errors import OversightError
+from oversight.roles import DISTRICT_WIDE, user_roles
+
+# The reporter vault: its entries are never shown, whoever asks (nobody holds its view
+# permission; this also holds for a superuser, who holds every permission).
+NEVER_SHOWN = frozenset({"cases.reporteridentity"})
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# simple-history's history_type, as the feed words it.
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+_CURSOR_TEXT = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+
+
+@functools.cache
+def tracked_labels() -> tuple[str, ...]:
+    """The labels ("app.model") of every model that keeps a history, sorted."""
+    return tuple(
+        sorted(
+            model._meta.label_lower
+            for model in apps.get_models()
+            if hasattr(model._meta, "simple_history_manager_attribute")
+        )
+    )
+
+
+def visible_labels(user: Any) -> frozenset[str]:
+    """The tracked models whose view permission `user` holds (the vault never among them)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    # One pass over the cached permission set, not one has_perm() per model.
+    perms = user.get_all_permissions()
+    labels = set()
+    for label in tracked_labels():
+        app_label, model_name = label.split(".", 1)
+        if f"{app_label}.view_{model_name}" in perms and label not in NEVER_SHOWN:
+            labels.add(label)
+    return frozenset(labels)
+
+
+def may_see_feed(user: Any) -> bool:
+    """Whether the change feed is for `user`: a role, and some tracked model they may view."""
+    return bool(user_roles(user)) and bool(visible_labels(user))
+
+
+def _about_the_user(model: Any, cadres: Any) -> Q:
+    """Rows of a complaint or case model that are about one of `cadres` (the model's queryset
+    names its accused paths, as its restrict() uses them)."""
+    about = Q()
+    for path in getattr(model.objects.all(), "accused_paths", ()):
+        about |= Q(**{f"{path}__in": cadres})
+    return about
+
+
+def _without_the_accused(entries: QuerySet[LedgerEntry], user: Any) -> QuerySet[LedgerEntry]:
+    """Leave out entries of complaints and cases about the user or a relative.
+
+    The hidden sets are tiny (usually empty), so `NOT IN` over them is cheap; entries with no
+    case or complaint (NULL refs) pass.
+    """
+    from cases.models import Case, Complaint
+    from cases.querysets import excluded_cadre_ids
+
+    cadres = excluded_cadre_ids(user)
+    hidden_cases = Case._base_manager.filter(_about_the_user(Case, cadres)).values("pk")
+    hidden_complaints = Complaint._base_manager.filter(_about_the_user(Complaint, cadres)).values(
+        "pk"
+    )
+    return entries.exclude(case_ref__in=hidden_cases).exclude(complaint_ref__in=hidden_complaints)
+
+
+def visible_entries(user: Any) -> QuerySet[LedgerEntry]:
+    """The ledger entries `user` may see: of villages in their jurisdiction (district-level
+    entries only with district-wide jurisdiction), of models they may view, and never of a
+    complaint or case about themselves. Lazy: the jurisdiction and the accused are subqueries."""
+    entries = LedgerEntry.objects.all()
+    if user is None or not user_roles(user):
+        return entries.none()
+    labels = visible_labels(user)
+    if not labels:
+        return entries.none()
+    entries = entries.filter(model__in=sorted(labels))
+    if not user.has_perm(DISTRICT_WIDE):
+        from villages.jurisdiction import village_ids_in_jurisdiction
+
+        # NULL villages (the district chain) never match: only district-wide holders see them.
+        entries = entries.filter(village_id__in=village_ids_in_jurisdiction(user))
+    if any(label.startswith("cases.") for label in labels):
+        entries = _without_the_accused(entries, user)
+    return entries
+
+
+# --- The change feed -----------------------------------------------------------------------------
+
+
+class BadCursor(OversightError):
+    """A page cursor that this feed did not hand out."""
+
+    default_message = _("The page link is not valid (bad cursor). Start again from the first page.")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the feed: the (at, id) of an entry, newest first."""
+
+    at: datetime.datetime
+    id: int
+
+    def encode(self) -> str:
+        """Opaque text: URL-safe base64 of "at|id" (at in UTC, ISO 8601)."""
+        text = f"{self.at.astimezone(datetime.UTC).isoformat()}|{self.id}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> Cursor:
+        return cls(entry.at, entry.pk)
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        """The cursor `text` stands for; BadCursor when it is not one."""
+        if not _CURSOR_TEXT.match(text):
+            raise BadCursor()
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            at_text, id_text = raw.split("|")
+            at = datetime.datetime.fromisoformat(at_text)
+            pk = int(id_text)
+        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+            raise BadCursor() from error
+        if timezone.is_naive(at) or pk < 1:
+            raise BadCursor()
+        return cls(at, pk)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of the feed, newest first, and the cursors of its neighbours (no totals: the
+    feed never counts the ledger)."""
+
+    rows: list[LedgerEntry]
+    next_cursor: str | None  # older entries
+    newer_cursor: str | None  # newer entries (for `before=`); None on the first page
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight of `day` in the district's time zone (Asia/Shanghai)."""
+    midnight = datetime.datetime.combine(day, datetime.time.min)
+    return timezone.make_aware(midnight, timezone.get_default_timezone())
+
+
+def feed_entries(
+    user: Any,
+    *,
+    village: str = "",
+    township: str = "",
+    actor: str = "",
+    model: str = "",
+    action: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    has_reason: bool | None = None,
+) -> QuerySet[LedgerEntry]:
+    """The entries `user` may see that match the filters (unordered; `feed_page` orders).
+
+    A village or township out of jurisdiction is not an error: it simply matches nothing.
+    `action` is "+", "~" or "-"; `since` and `until` are whole days, both included.
+    """
+    entries = visible_entries(user)
+    if village:
+        entries = entries.filter(village__code=village)
+    if township:
+        entries = entries.filter(village__township__code=township)
+    if actor:
+        from django.contrib.auth import get_user_model
+
+        named = get_user_model()._default_manager.filter(username=actor).values("pk")
+        by_actor = Q(actor_id__in=named)
+        if actor.isdigit():
+            by_actor |= Q(actor_id=int(actor))
+        entries = entries.filter(by_actor)
+    if model:
+        entries = entries.filter(model=model)
+    if action:
+        entries = entries.filter(action=action)
+    if since is not None:
+        entries = entries.filter(at__gte=_day_start(since))
+    if until is not None:
+        entries = entries.filter(at__lt=_day_start(until + datetime.timedelta(days=1)))
+    if has_reason is not None:
+        entries = entries.exclude(reason="") if has_reason else entries.filter(reason="")
+    return entries
+
+
+def feed_page(
+    entries: QuerySet[LedgerEntry],
+    *,
+    cursor: str = "",
+    before: str = "",
+    limit: int = PAGE_SIZE,
+) -> FeedPage:
+    """One page of `entries`, newest first by (at, id), by keyset: older than `cursor`, or the
+    page just newer than `before`. One query, reading one row past the page to know whether
+    there is more; the index ledger_feed serves it."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    entries = entries.select_related("village")
+    if before:
+        mark = Cursor.decode(before)
+        newer = entries.filter(Q(at__gt=mark.at) | Q(at=mark.at, id__gt=mark.id))
+        rows = list(newer.order_by("at", "id")[: limit + 1])
+        more_newer = len(rows) > limit
+        rows = rows[:limit][::-1]
+        return FeedPage(
+            rows=rows,
+            next_cursor=Cursor.of(rows[-1]).encode() if rows else None,
+            newer_cursor=Cursor.of(rows[0]).encode() if rows and more_newer else None,
+        )
+    if cursor:
+        mark = Cursor.decode(cursor)
+        entries = entries.filter(Q(at__lt=mark.at) | Q(at=mark.at, id__lt=mark.id))
+    rows = list(entries.order_by("-at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return FeedPage(
+        rows=rows,
+        next_cursor=Cursor.of(rows[-1]).encode() if more else None,
+        newer_cursor=Cursor.of(rows[0]).encode() if cursor and rows else None,
+    )
+
+
+def record_url(label: str, object_id: str) -> str:
+    """The timeline page of one record: /audit/records/<app>.<model>/<pk>/."""
+    from django.urls import reverse
+
+    return f"{reverse('audit:feed')}records/{label}/{object_id}/"
