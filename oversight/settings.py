@@ -183,7 +183,7 @@ SYSTEM_USERNAME = "system"
 
 # Demo data of the apps that build on villages, run by `seed_demo` after the villages:
 # each is called as step(actor=, size=, seed=, progress=) and returns {label: count}.
-OVERSIGHT_DEMO_STEPS = ["cases.demo.seed_cases"]
+OVERSIGHT_DEMO_STEPS = ["cases.demo.seed_cases", "audit.demo.seal_and_verify"]
 
 # The reporter vault's key(s): urlsafe base64 of 32 random bytes (Fernet), newest first,
 # comma-separated so an old key can still decrypt during a rotation. Unset in development:

@@ -187,3 +187,11 @@ def test_seed_demo_acts_as_the_system_user(seeded):
     # then
     for model in (Township, Village, SupervisionCommittee, Cadre, PowerItem):
         assert set(model.history.values_list("history_user", flat=True)) == {system.pk}
+
+
+def test_seed_demo_seals_its_ledger_and_verifies_it(seeded):
+    from audit.models import LedgerEntry, Seal, Verification
+
+    seal = Seal.objects.get()
+    assert seal.entries <= LedgerEntry.objects.count() and seal.entries > 0
+    assert Verification.objects.get().ok is True
