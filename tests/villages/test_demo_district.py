@@ -164,6 +164,7 @@ def test_2019_sanctions_cover_exactly_321_cadres_of_600_complaints_and_450_cases
         assert abs(share[form] - expected) < 3, share
 
 
+@pytest.mark.django_db
 def test_the_demo_ledger_verifies_intact_and_every_history_row_has_its_entry(demo_district):
     # given the whole seeded district, sealed
     from io import StringIO
