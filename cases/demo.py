@@ -466,11 +466,18 @@ def seed_cases(
 ) -> dict[str, int]:
     """Create the demo's complaints, cases, sanctions and appeals; nothing on a second run."""
     started = timezone.now()
-    totals = {"complaints": 0, "cases": 0, "sanctions": 0, "appeals": 0, "accounts": 0}
+    # Labels as `seed_demo` prints them after its own counts.
+    totals = {
+        "complaints besides the committees' escalations": 0,
+        "cases": 0,
+        "sanctions": 0,
+        "appeals": 0,
+        "second township staff accounts": 0,
+    }
     townships = list(Township.objects.order_by("code"))
     with transaction.atomic():
         for township in townships:
-            totals["accounts"] += _second_staff(actor, township)
+            totals["second township staff accounts"] += _second_staff(actor, township)
     if not Village.objects.filter(kind=VillageKind.VILLAGE).exists():
         return totals
     today = timezone.localdate()
@@ -500,7 +507,8 @@ def seed_cases(
             runner.run(own, [p for p in plaints if p.village.township_id == township.pk])
         ratings = runner.ratings
         for key, value in runner.counts.items():
-            totals[key] += value
+            label = "complaints besides the committees' escalations" if key == "complaints" else key
+            totals[label] += value
         progress(
             f"{township.name}: 信访举报 {runner.counts['complaints']} 件，"
             f"案件 {runner.counts['cases']} 件"
