@@ -15,3 +15,5 @@ class AuditConfig(AppConfig):
 
         # Every history row of every tracked model gets its ledger entry, in its transaction.
         post_create_historical_record.connect(on_history_row, dispatch_uid="audit-ledger")
+        # The export topic of the outbox is registered where its task lives.
+        import audit.tasks  # noqa: F401

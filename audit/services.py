@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from audit import exports
 from audit.models import Export, ExportFormat, ExportStatus, LedgerEntry
 from audit.selectors import may_see_feed
+from oversight import outbox
 from oversight.errors import NotPermitted, OversightError
 from oversight.services import recorded, tracked_save
 from villages.models import Village
@@ -154,9 +155,12 @@ def export_request(*, actor: Any, format: str, filters: Mapping[str, Any]) -> Ex
     Celery worker once this transaction commits."""
     from audit import tasks
 
-    export = export_create(actor=actor, format=format, filters=filters)
     if runs_in_background():
-        pk = export.pk
-        transaction.on_commit(lambda: tasks.build_export.delay(pk))
+        # Through the outbox, in the export's own transaction: the request survives a broker
+        # outage and is built once.
+        with transaction.atomic():
+            export = export_create(actor=actor, format=format, filters=filters)
+            outbox.emit(tasks.EXPORT_TOPIC, {"export": export.pk}, dedupe_key=f"export:{export.pk}")
         return export
+    export = export_create(actor=actor, format=format, filters=filters)
     return export_build(export=export, actor=actor)

@@ -155,6 +155,7 @@ ROLES: tuple[Role, ...] = (
             # The sensitive access log is for district discipline leadership only (DOMAIN §6).
             "cases.view_sensitiveaccess",
             "audit.view_export",
+            "oversight.view_heartbeat",
             DISTRICT_WIDE,
         ),
     ),
@@ -168,6 +169,7 @@ ROLES: tuple[Role, ...] = (
             *_READ_FLAGS,
             *_READ_CASES,
             "audit.view_export",
+            "oversight.view_heartbeat",
             DISTRICT_WIDE,
         ),
     ),
@@ -185,6 +187,9 @@ ROLES: tuple[Role, ...] = (
             "cases.view_calendarday",
             "cases.view_sweeprun",
             "audit.view_export",
+            # The periodic jobs: watch them, and run one now.
+            "oversight.view_heartbeat",
+            "oversight.run_job",
             "cases.add_calendarday",
             "cases.change_calendarday",
             "villages.add_cadrerelative",

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oversight.context_processors.roles",
+                "oversight.context_processors.inbox",
             ],
         },
     },
@@ -148,17 +150,90 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker may live on its own Redis (no eviction; CONVENTIONS, peers B.3 C8); default: REDIS_URL.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or REDIS_URL or "memory://"
 # No broker configured: run every task in the calling process so one command runs everything.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Outcomes are recorded in our own tables (notifications, heartbeats, sweeps): no result backend.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
+# A task is acknowledged when it ends, and a worker killed mid-task hands it back: at-least-once
+# delivery, made exactly-once in effect by the outbox's handled mark and the dedupe keys.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged message comes back after this long (its worker is presumed lost). Longer than
+# the longest task (the nightly verification); nothing is ever scheduled with an ETA near it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# A broker that is down must not hold up the web request that triggered work: try briefly, then
+# leave the work in the outbox for the catch-up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Three queues, so a long export never delays a notification and periodic work never waits
+# behind either. Outbox events are sent to their topic's queue explicitly.
+CELERY_TASK_DEFAULT_QUEUE = "periodic"
+CELERY_TASK_ROUTES = {
+    "oversight.tasks.handle_outbox_event": {"queue": "notifications"},
+    "audit.tasks.build_export": {"queue": "exports"},
+}
+CELERY_WORKER_QUEUES = "periodic,notifications,exports"
+# Exactly one beat runs this schedule (`make serve`; one beat per deployment). Every entry is a
+# task that takes no arguments, acts as the system user, is idempotent and records a heartbeat
+# under the entry's name; `expires` drops a run that waited longer than its period, since the
+# next one does the same work.
+OVERSIGHT_SWEEP_SECONDS = env_int("OVERSIGHT_SWEEP_SECONDS", 10 * 60)
+CELERY_BEAT_SCHEDULE = {
+    # Deadlines: mark due soon and overdue, tell handlers once, escalate overdue ones to leaders.
+    "sweep-deadlines": {
+        "task": "cases.tasks.sweep_deadlines",
+        "schedule": OVERSIGHT_SWEEP_SECONDS,
+        "options": {"expires": OVERSIGHT_SWEEP_SECONDS},
+    },
+    # Hand the broker outbox work that the on-commit dispatch could not (Redis down, worker lost).
+    "outbox-catch-up": {
+        "task": "oversight.tasks.catch_up_outbox",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
+    # Seal every ledger chain's head hourly: later tampering shows against a fixed point.
+    "seal-ledger": {
+        "task": "audit.tasks.seal_ledger",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 60 * 60},
+    },
+    # Re-hash the whole ledger nightly and record what was found.
+    "verify-ledger": {
+        "task": "audit.tasks.verify_ledger",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Committees with no review for 60 days: a flag for their township.
+    "check-inactive-committees": {
+        "task": "villages.tasks.check_inactive_committees",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Inquiries the village has not answered: flag the overdue ones, remind those who answer.
+    "check-overdue-inquiries": {
+        "task": "villages.tasks.check_overdue_inquiries",
+        "schedule": crontab(hour=6, minute=10),
+        "options": {"expires": 6 * 60 * 60},
+    },
+}
+# Where links in e-mails point.
+OVERSIGHT_SITE_URL = os.environ.get("OVERSIGHT_SITE_URL", "http://127.0.0.1:8000").strip()
 
 # --- Authentication and jurisdiction ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -289,10 +364,19 @@ EMAIL_BACKEND = os.environ.get(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "oversight@localhost")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Tasks run in-process (no broker): one "Task … succeeded" line per notification is noise.
+    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
 }

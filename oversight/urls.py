@@ -29,6 +29,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("inbox/", include("oversight.inbox_urls")),
+    path("jobs/", include("oversight.job_urls")),
     path("villages/", include("villages.urls")),
     path("reviews/", include("villages.review_urls")),
     path("flags/", include("villages.flag_urls")),

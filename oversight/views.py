@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,12 +12,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases.calendar import unknown_years
+from cases.models import SweepRun
 from oversight.roles import DISTRICT_WIDE
 from villages.models import Village
 from villages.selectors import active_members, current_committee, townships_with_counts
 
 # A user with at most this many villages sees each of them on the home page as a card.
 CARD_LIMIT = 4
+
+
+def last_sweep() -> dict[str, object]:
+    """When the deadline sweep last finished, and whether that is late for its schedule."""
+    run = SweepRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    late_after = datetime.timedelta(seconds=2 * settings.OVERSIGHT_SWEEP_SECONDS)
+    scheduled = bool(settings.REDIS_URL)
+    finished = run.finished_at if run is not None else None
+    late = scheduled and (finished is None or timezone.now() - finished > late_after)
+    return {"run": run, "late": late, "scheduled": scheduled}
 
 
 @require_GET
@@ -40,5 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "calendar_unknown_years": (
             unknown_years(timezone.localdate()) if user.has_perm("cases.change_calendarday") else []
         ),
+        # Township and district people see that the deadline sweep runs (issue #6 §2).
+        "last_sweep": last_sweep() if user.has_perm("cases.view_sweeprun") else None,
     }
     return render(request, "home.html", context)

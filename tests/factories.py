@@ -42,7 +42,9 @@ class TownshipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Township
 
-    code = factory.Sequence(lambda n: f"320904{101 + n:03d}")
+    # Township codes are 9 digits: the sequence wraps (each test's rows roll back, so a code is
+    # only ever reused in a later test, not next to itself).
+    code = factory.Sequence(lambda n: f"320904{101 + n % 899:03d}")
     name = factory.Sequence(lambda n: f"测试{n}镇")
     kind = TownshipKind.TOWN
 

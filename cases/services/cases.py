@@ -116,16 +116,11 @@ def leaders_for(village: Village) -> list[User]:
     )
 
 
-def _notify_after_commit(
-    users: Iterable[User], *, kind: str, title: str, url: str, dedupe: str
-) -> None:
-    targets = list(users)
-
-    def send() -> None:
-        for user in targets:
-            notify(user=user, kind=kind, title=title, url=url, dedupe_key=f"{dedupe}:{user.pk}")
-
-    transaction.on_commit(send)
+def _notify(users: Iterable[User], *, kind: str, title: str, url: str, dedupe: str) -> None:
+    """Tell each user once, in this transaction (through the outbox: nothing is lost if the
+    broker is down, nothing is sent if the change rolls back)."""
+    for user in users:
+        notify(user=user, kind=kind, title=title, url=url, dedupe_key=f"{dedupe}:{user.pk}")
 
 
 def case_url(case: Case) -> str:
@@ -299,7 +294,7 @@ def case_assign(
         note=note.strip() or reason,
         reason=reason,
     )
-    _notify_after_commit(
+    _notify(
         [user],
         kind="case_assigned",
         title=recorded(_("Case %(number)s assigned to you"), number=case.number),
@@ -556,14 +551,14 @@ def case_transition(
 
 
 def _after_move(case: Case, *, source: str, to: str) -> None:
-    """Tell the people the move now waits for (after commit; never the reporter or content)."""
+    """Tell the people the move now waits for (never the reporter or content)."""
     title_args = {"number": case.number, "status": CaseStatus(to).label}
     if (
         to == CaseStatus.DISPOSITION_PROPOSED
         or to == CaseStatus.AWAITING_DECISION
         or (source == CaseStatus.PRELIMINARY_VERIFICATION and to == CaseStatus.DISPOSITION_PROPOSED)
     ):
-        _notify_after_commit(
+        _notify(
             leaders_for(case.village),
             kind="approval_waiting",
             title=recorded(_("Case %(number)s waits for your approval (%(status)s)"), **title_args),
@@ -576,7 +571,7 @@ def _after_move(case: Case, *, source: str, to: str) -> None:
             case_assignments__role=AssignmentRole.TRIAL_REVIEWER,
             case_assignments__ended_at__isnull=True,
         )
-        _notify_after_commit(
+        _notify(
             reviewers,
             kind="trial_review",
             title=recorded(_("Case %(number)s is ready for trial review"), **title_args),

@@ -24,6 +24,7 @@ from cases.services.deadlines import deadline_open, deadlines_meet
 from cases.services.errors import InvalidInput, NotFound, TransitionRefused
 from cases.services.numbers import next_number
 from oversight.errors import NotPermitted
+from oversight.notify import NotificationKind, notify
 from oversight.services import recorded, tracked_save
 from villages.models import Cadre, Review, Village
 
@@ -192,7 +193,7 @@ def complaint_from_review(*, actor: User, review: Review) -> Complaint:
     if review.handler is not None and review.handler not in accused:
         accused.append(review.handler)
     content = "\n\n".join(p for p in (review.escalation_note, review.description) if p)
-    return complaint_receive(
+    complaint = complaint_receive(
         actor=actor,
         village=review.village,
         channel=choices.Channel.COMMITTEE,
@@ -204,6 +205,29 @@ def complaint_from_review(*, actor: User, review: Review) -> Complaint:
         source_review=review,
         reason=recorded(_("Escalated by the village supervision committee")),
     )
+    _tell_leaders_of_escalation(complaint)
+    return complaint
+
+
+def _tell_leaders_of_escalation(complaint: Complaint) -> None:
+    """The township's leaders hear of a committee's escalation (by number; an accused leader
+    is not told, they cannot see it)."""
+    # Imported here: the case services import this module.
+    from cases.services.cases import leaders_for
+
+    title = recorded(
+        _("Complaint %(number)s: escalated by the village supervision committee"),
+        number=complaint.number,
+    )
+    for leader in leaders_for(complaint.village):
+        if Complaint.objects.restrict(leader).filter(pk=complaint.pk).exists():
+            notify(
+                user=leader,
+                kind=NotificationKind.ESCALATION,
+                title=title,
+                url=f"/complaints/{complaint.pk}/",
+                dedupe_key=f"escalation:{complaint.pk}:{leader.pk}",
+            )
 
 
 @transaction.atomic

@@ -284,7 +284,7 @@ def public_report(
 
 
 def _tell_handlers(complaint: Complaint, message: ComplaintMessage) -> None:
-    """After commit, tell the people working on the complaint that the reporter answered."""
+    """Tell the people working on the complaint that the reporter answered (in this transaction)."""
     if complaint.case is not None:
         assignments = CaseAssignment.objects.filter(
             case=complaint.case,
@@ -300,17 +300,14 @@ def _tell_handlers(complaint: Complaint, message: ComplaintMessage) -> None:
         url = ""
     title = recorded(_("The reporter answered on complaint %(number)s"), number=complaint.number)
 
-    def send() -> None:
-        for user in users.values():
-            notify(
-                user=user,
-                kind="reporter_answer",
-                title=title,
-                url=url,
-                dedupe_key=f"reporter-answer:{message.pk}:{user.pk}",
-            )
-
-    transaction.on_commit(send)
+    for user in users.values():
+        notify(
+            user=user,
+            kind="reporter_answer",
+            title=title,
+            url=url,
+            dedupe_key=f"reporter-answer:{message.pk}:{user.pk}",
+        )
 
 
 @transaction.atomic

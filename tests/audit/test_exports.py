@@ -23,6 +23,8 @@ from audit.forms import FeedFilterForm
 from audit.ledger import row_hash
 from audit.models import Export, ExportStatus, LedgerEntry
 from audit.selectors import feed_entries
+from oversight import tasks as oversight_tasks
+from oversight.models import OutboxEvent
 from oversight.services import recorded
 from oversight.system import get_system_user
 from tests.cases.conftest import make_case, make_complaint
@@ -561,8 +563,9 @@ def test_the_export_list_runs_a_fixed_number_of_queries(
     # (the user's permissions, roles and the rows are read once whatever the count)
     client.get("/audit/exports/")
 
-    # when / then: session, user, roles, the user's and their groups' permissions, count, page
-    with django_assert_num_queries(7):
+    # when / then: session, user, roles, the user's and their groups' permissions, count, page,
+    # the header's unread count
+    with django_assert_num_queries(8):
         response = client.get("/audit/exports/")
     assert response.status_code == 200
     assert response.content.decode().count("data-export=") == 3
@@ -574,8 +577,12 @@ def test_with_a_broker_the_export_is_written_by_a_task_and_the_page_shows_progre
     # given a broker
     settings.REDIS_URL = "redis://broker.invalid:6379/0"
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.build_export, "delay", lambda pk: queued.append(pk))
+    queued: list[tuple[int, str]] = []
+    monkeypatch.setattr(
+        oversight_tasks.handle_outbox_event,
+        "apply_async",
+        lambda args, queue: queued.append((args[0], queue)),
+    )
     _review(chair_a, district)
     client.force_login(chair_a)
 
@@ -583,18 +590,22 @@ def test_with_a_broker_the_export_is_written_by_a_task_and_the_page_shows_progre
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/audit/exports/", {"format": "xlsx"})
 
-    # then it is queued after commit, and its page says it is being prepared and polls
+    # then an outbox event was written with it and handed to the exports queue after commit,
+    # and its page says it is being prepared and polls
     export = Export.objects.get()
+    event = OutboxEvent.objects.get()
     assert response.status_code == 302
-    assert queued == [export.pk]
+    assert (event.topic, event.payload) == ("audit.export", {"export": export.pk})
+    assert queued == [(event.pk, "exports")]
     assert export.status == ExportStatus.PENDING
     page = client.get(f"/audit/exports/{export.pk}/").content.decode()
     assert 'data-status="pending"' in page and "hx-trigger=" in page
     assert f'href="/audit/exports/{export.pk}/"' in page  # the refresh link (no JS)
     assert client.get(f"/audit/exports/{export.pk}/download/").status_code == 404
 
-    # when the worker runs the task (twice: a redelivery)
-    tasks.build_export(export.pk)
+    # when the worker handles the event (twice: a redelivery), and the task runs once more
+    assert oversight_tasks.handle_outbox_event(event.pk) is True
+    assert oversight_tasks.handle_outbox_event(event.pk) is False
     tasks.build_export(export.pk)
 
     # then it is written once, by the system user, and the page's fragment offers the download

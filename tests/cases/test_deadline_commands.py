@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -80,7 +81,11 @@ def test_deadline_exits_non_zero_on_bad_input_from_the_command_line() -> None:
 
 
 def test_sweep_deadlines_run_twice_marks_and_notifies_once_and_records_both_runs(
-    case_a: Case, township_staff: User, township_leader: User, system_user: User
+    case_a: Case,
+    township_staff: User,
+    township_leader: User,
+    system_user: User,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given the case's disposition deadline, and the day after it ran out
     deadline = Deadline.objects.get(case=case_a, stage=Stage.DISPOSITION)
@@ -88,9 +93,12 @@ def test_sweep_deadlines_run_twice_marks_and_notifies_once_and_records_both_runs
 
     # when the sweep runs twice that day
     first, second = StringIO(), StringIO()
-    call_command("sweep_deadlines", "--today", day, stdout=first)
+    # (each change commits on its own outside a test; its outbox events are then delivered)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sweep_deadlines", "--today", day, stdout=first)
     marked = Deadline.history.filter(history_user=system_user).count()
-    call_command("sweep_deadlines", "--today", day, stdout=second)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sweep_deadlines", "--today", day, stdout=second)
 
     # then the first marked it overdue, told the handler and escalated to the leader
     deadline.refresh_from_db()

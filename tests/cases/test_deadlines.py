@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -22,7 +23,7 @@ from cases.services.deadlines import (
     deadline_state,
     sweep_deadlines,
 )
-from oversight import roles
+from oversight import outbox, roles
 from oversight.errors import NotPermitted
 from oversight.models import Notification
 from oversight.services import tracked_save
@@ -33,6 +34,13 @@ from tests.factories import UserFactory
 from villages import services as village_services
 
 pytestmark = pytest.mark.django_db
+
+
+def _sweep(**kwargs: Any) -> Any:
+    """The sweep, then delivery of what it asked for (the outbox's handler, as a worker would)."""
+    run = sweep_deadlines(**kwargs)
+    outbox.drain()
+    return run
 
 
 @pytest.fixture(autouse=True)
@@ -352,7 +360,7 @@ def test_the_sweep_tells_the_handler_once_when_a_deadline_becomes_due_soon(
     day = deadline.due_on - 3 * DAY
 
     # when the sweep runs
-    run = sweep_deadlines(actor=system_user, today=day)
+    run = _sweep(actor=system_user, today=day)
 
     # then the deadline is due soon, its handler (only) was told, and the run is recorded
     deadline.refresh_from_db()
@@ -373,7 +381,7 @@ def test_the_sweep_tells_the_handler_once_when_a_deadline_becomes_due_soon(
 
     # when it runs again the same day
     history = Deadline.history.count()
-    again = sweep_deadlines(actor=system_user, today=day)
+    again = _sweep(actor=system_user, today=day)
 
     # then nothing is marked, nobody is told, and both runs are recorded
     assert (again.checked, again.due_soon, again.overdue, again.notified) == (1, 0, 0, 0)
@@ -387,11 +395,11 @@ def test_an_overdue_deadline_is_escalated_to_the_leader_once(
 ) -> None:
     # given the sweep told the handler it was due soon
     deadline = _disposition(case_a)
-    sweep_deadlines(actor=system_user, today=deadline.due_on - DAY)
+    _sweep(actor=system_user, today=deadline.due_on - DAY)
 
     # when the day after the due date comes, twice
-    first = sweep_deadlines(actor=system_user, today=deadline.due_on + DAY)
-    second = sweep_deadlines(actor=system_user, today=deadline.due_on + 2 * DAY)
+    first = _sweep(actor=system_user, today=deadline.due_on + DAY)
+    second = _sweep(actor=system_user, today=deadline.due_on + 2 * DAY)
 
     # then the handler heard it is overdue and the leader had it escalated, once each
     deadline.refresh_from_db()
@@ -412,7 +420,7 @@ def test_paused_and_met_deadlines_are_not_swept(
 ) -> None:
     deadline = _disposition(case_a)
     deadline_pause(actor=township_staff, deadline=deadline, reason="中止")
-    run = sweep_deadlines(actor=system_user, today=deadline.due_on + 5 * DAY)
+    run = _sweep(actor=system_user, today=deadline.due_on + 5 * DAY)
     assert run.checked == 0
     deadline.refresh_from_db()
     assert deadline.state == DeadlineState.OK
@@ -424,12 +432,12 @@ def test_an_extended_deadline_that_runs_out_again_is_told_again(
 ) -> None:
     # given an overdue, escalated investigation, then extended by 90 days
     deadline = _opened(case_a, township_staff, Stage.INVESTIGATION, _today() - 100 * DAY)
-    sweep_deadlines(actor=system_user, today=_today())
+    _sweep(actor=system_user, today=_today())
     deadline_extend(actor=township_leader, deadline=deadline, amount=90, reason="延期")
     deadline.refresh_from_db()
 
     # when the new due date passes
-    run = sweep_deadlines(actor=system_user, today=deadline.due_on + DAY)
+    run = _sweep(actor=system_user, today=deadline.due_on + DAY)
 
     # then the handler and the leader hear of it again (the case's disposition ran out too)
     assert run.escalated == 2
@@ -454,7 +462,7 @@ def test_the_accused_leader_is_not_told(
     deadline = _disposition(case_a)
 
     # when the deadline runs out
-    run = sweep_deadlines(actor=system_user, today=deadline.due_on + DAY)
+    run = _sweep(actor=system_user, today=deadline.due_on + DAY)
 
     # then it is still escalated, but the accused leader hears nothing of the case
     assert run.escalated == 1
@@ -473,7 +481,7 @@ def test_a_complaint_without_a_case_tells_whoever_registered_it_and_no_content(
     deadline = Deadline.objects.get(complaint=complaint, stage=Stage.ACKNOWLEDGEMENT)
 
     # when it runs out
-    run = sweep_deadlines(actor=system_user, today=deadline.due_on + DAY)
+    run = _sweep(actor=system_user, today=deadline.due_on + DAY)
 
     # then the intake officer and the leader are told, by number and stage only
     assert (run.overdue, run.escalated, run.notified) == (1, 1, 2)
@@ -502,7 +510,7 @@ def test_the_case_notices_carry_no_complaint_content(
     case = make_case(township_staff, district)
     complaint = case.complaints.get()
     deadline = _disposition(case)
-    sweep_deadlines(actor=system_user, today=deadline.due_on + DAY)
+    _sweep(actor=system_user, today=deadline.due_on + DAY)
     notices = list(Notification.objects.all())
     assert len(notices) == 2
     for notice in notices:
@@ -528,7 +536,7 @@ def test_a_moved_case_leaves_its_old_deadline_met_and_unswept(
     )
 
     # when the sweep runs after the old due date
-    run = sweep_deadlines(actor=system_user, today=_today() + 40 * DAY)
+    run = _sweep(actor=system_user, today=_today() + 40 * DAY)
 
     # then only the running verification is checked
     assert run.checked == 1
