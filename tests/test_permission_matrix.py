@@ -30,6 +30,8 @@ from tests.matrix_base import (
     Case,
     case,
 )
+from tests.oversight.matrix_inbox import INBOX_MATRIX
+from tests.oversight.matrix_jobs import JOBS_MATRIX
 
 # The committee's ledger of village A1: its members record and act; the others who can read it
 # (its officer, township A, the district) get 403 for what only members do.
@@ -183,6 +185,8 @@ MATRIX.update(CASES_MATRIX)
 MATRIX.update(API_MATRIX)
 MATRIX.update(AUDIT_MATRIX)
 MATRIX.update(PUBLIC_MATRIX)
+MATRIX.update(INBOX_MATRIX)
+MATRIX.update(JOBS_MATRIX)
 
 
 def _routes(patterns: list[object], prefix: str = "") -> Iterator[str]:

@@ -123,8 +123,8 @@ def test_the_log_runs_a_fixed_number_of_queries_and_pages(
     client.get("/audit/access/")
 
     # when / then: session, user, the user's and their groups' permissions, count, the roles
-    # the header shows, the page (whatever the number of reveals)
-    with django_assert_num_queries(7):
+    # the header shows, its unread count, the page (whatever the number of reveals)
+    with django_assert_num_queries(8):
         first = client.get("/audit/access/")
     assert first.content.decode().count("data-access=") == 50
     second = client.get("/audit/access/?page=2")

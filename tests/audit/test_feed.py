@@ -268,8 +268,8 @@ def test_the_nav_links_to_changes_for_people_with_a_role(client, district, membe
 
 
 # session, user, roles (groups, shared with the header), permissions (user + groups), the
-# township choices, the page of entries with their villages
-FEED_QUERIES = 7
+# township choices, the page of entries with their villages, the header's unread count
+FEED_QUERIES = 8
 
 
 def test_the_first_filtered_page_costs_fixed_queries_and_counts_nothing(

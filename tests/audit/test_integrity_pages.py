@@ -64,8 +64,8 @@ def test_the_page_runs_a_fixed_number_of_queries(
     client.force_login(district_official)
 
     # then: session, user, the user's groups (roles), the permission check (user and group
-    # permissions), the last verification, the last seals
-    with django_assert_num_queries(7):
+    # permissions), the last verification, the last seals, the header's unread count
+    with django_assert_num_queries(8):
         response = client.get(INTEGRITY)
     assert len(response.context["seals"]) == 10
 
@@ -154,8 +154,9 @@ def test_the_seal_page_runs_a_fixed_number_of_queries(
     seal_ledger(actor_name="test")
     seal = seal_ledger(actor_name="test")
     client.force_login(district_official)
-    # session, user, groups, permissions (2), the seal, its villages, the previous seal
-    with django_assert_num_queries(8):
+    # session, user, groups, permissions (2), the seal, its villages, the previous seal, the
+    # header's unread count
+    with django_assert_num_queries(9):
         response = client.get(f"/audit/seals/{seal.pk}/")
     assert response.context["previous"].pk == seal.pk - 1
 

@@ -180,10 +180,10 @@ def test_the_page_runs_the_same_queries_for_two_or_seven_versions(
     client.force_login(member_a)
 
     # then: session, user, its roles, 2 permission reads, the entries, the history rows, and
-    # one query each for the villages, users and cadres named
-    with django_assert_num_queries(10):
+    # one query each for the villages, users and cadres named, and the header's unread count
+    with django_assert_num_queries(11):
         client.get(page("villages.review", short.pk))
-    assert _page_queries(client, short) == _page_queries(client, long) == 10
+    assert _page_queries(client, short) == _page_queries(client, long) == 11
 
 
 def test_the_auditor_sees_an_open_complaints_content_withheld(

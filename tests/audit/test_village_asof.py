@@ -147,8 +147,9 @@ def test_the_page_runs_a_bounded_number_of_queries(
     client.get(url(), {"date": "2027-01-10"})
 
     # then: session, user, its roles, 2 permission reads, the village, its name then, the
-    # committee, its members, the cadres, the reviews' count and their page
-    with django_assert_num_queries(12):
+    # committee, its members, the cadres, the reviews' count and their page, the header's
+    # unread count
+    with django_assert_num_queries(13):
         response = client.get(url(), {"date": "2027-01-10"})
     assert len(response.context["reviews"].object_list) == 6
 

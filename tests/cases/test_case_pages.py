@@ -204,13 +204,13 @@ def test_queue_costs_the_same_queries_for_3_cases_as_for_27(
         _opened(district_discipline, district, days)
     client.force_login(district_discipline)
     client.get("/cases/")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         three = client.get("/cases/")
 
     # when there are twenty-seven (more than a page), in two townships
     for days in range(24):
         _opened(district_discipline, district, days, village=district.village_b1, accused=[])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         many = client.get("/cases/")
 
     # then both cost the same
@@ -357,7 +357,7 @@ def test_the_page_costs_the_same_queries_with_more_events_and_deadlines(
     client.force_login(township_staff)
     url = f"/cases/{case_a.number}/"
     client.get(url)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(url)
 
     # when the case gathers events, people and deadlines, and is proposed again
@@ -375,7 +375,7 @@ def test_the_page_costs_the_same_queries_with_more_events_and_deadlines(
     assert case_a.events.count() == 5 and case_a.deadlines.count() == 2
 
     # then the page still costs the same
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(url)
 
 

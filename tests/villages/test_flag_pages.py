@@ -90,12 +90,12 @@ def _iou_vouchers(actor, village, start, stop):
 
 
 # session, user, permissions (user + groups), the village, the count, the chair's seat on the
-# committee in office (for the "record" link), roles for the header, the page of reviews with
-# their open-flag counts
-LEDGER_QUERIES = 9
-# session, user, permissions (user + groups), township choices, the count, roles for the header,
-# the page of flags with their reviews, villages and townships
-FLAGS_QUERIES = 8
+# committee in office (for the "record" link), roles and the unread count for the header, the
+# page of reviews with their open-flag counts
+LEDGER_QUERIES = 10
+# session, user, permissions (user + groups), township choices, the count, roles and the unread
+# count for the header, the page of flags with their reviews, villages and townships
+FLAGS_QUERIES = 9
 
 
 @pytest.mark.parametrize(
