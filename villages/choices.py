@@ -235,6 +235,19 @@ class FlagCode(models.TextChoices):
     DECISION_NO_QUORUM = "decision_no_quorum", _("Decision without quorum")
     RELATIVE_BENEFICIARY = "relative_beneficiary", _("Benefit to a cadre's close relative")
     INQUIRY_OVERDUE = "inquiry_overdue", _("Response overdue")
+    COMMITTEE_INACTIVE = "committee_inactive", _("No review for 60 days")
+
+
+# Flags about a village's committee rather than one review: they have no review (RiskFlag).
+VILLAGE_FLAG_CODES: tuple[str, ...] = (FlagCode.COMMITTEE_INACTIVE.value,)
+# Flags the review services raise about one review, in the vocabulary's order.
+REVIEW_FLAG_CODES: tuple[str, ...] = tuple(
+    code for code in FlagCode.values if code not in VILLAGE_FLAG_CODES
+)
+# A committee in office that has recorded no review for this many days is flagged (DOMAIN.md §4).
+INACTIVE_AFTER_DAYS = 60
+# Village officers are reminded of an inquiry's answer this many days before it is due.
+INQUIRY_REMINDER_DAYS = 2
 
 
 class Severity(models.TextChoices):

@@ -592,7 +592,7 @@ def seed_ledger(
     ledger = _Ledger(
         actor=actor, village=village, rng=rng, power=power, members=members, cadres=cadres
     )
-    codes = list(FlagCode.values)
+    codes = list(choices.REVIEW_FLAG_CODES)  # a committee's inactivity is not a review's risk
     risks = [codes[(2 * ordinal) % 8], codes[(2 * ordinal + 1) % 8]]
     if rng.random() < 0.25:
         risks.append(rng.choice([c for c in codes if c not in risks]))

@@ -494,11 +494,19 @@ class ReviewAttachment(TimeStampedModel):
 
 
 class RiskFlag(TimeStampedModel):
-    """Something about a review that looks wrong, raised by the review services; stays on record
-    when it no longer applies (resolved), so the history shows what was flagged and when."""
+    """Something about a review, or about a village's committee, that looks wrong; raised by the
+    services and checks, it stays on record when it no longer applies (resolved), so the history
+    shows what was flagged and when."""
 
+    # None for a flag about the village's committee itself (VILLAGE_FLAG_CODES), such as a
+    # committee that has recorded nothing for 60 days.
     review = models.ForeignKey(
-        Review, on_delete=models.PROTECT, related_name="flags", verbose_name=_("review")
+        Review,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="flags",
+        verbose_name=_("review"),
     )
     # Copied from the review so the district list filters without a join.
     village = models.ForeignKey(
@@ -521,6 +529,19 @@ class RiskFlag(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "code"], condition=Q(is_open=True), name="flag_open_once"
+            ),
+            # A village-level flag is open once per village (the review-level rule above does
+            # not hold it: no two NULL reviews are equal).
+            models.UniqueConstraint(
+                fields=["village", "code"],
+                condition=Q(is_open=True, review__isnull=True),
+                name="flag_village_open_once",
+            ),
+            # Exactly the village-level codes have no review.
+            models.CheckConstraint(
+                condition=Q(code__in=choices.VILLAGE_FLAG_CODES, review__isnull=True)
+                | (~Q(code__in=choices.VILLAGE_FLAG_CODES) & Q(review__isnull=False)),
+                name="flag_review_by_code",
             ),
             choices_constraint("code", choices.FlagCode.values, "flag_code_valid"),
             choices_constraint("severity", choices.Severity.values, "flag_severity_valid"),

@@ -1,5 +1,10 @@
 """Every write of the villages app goes through a function here."""
 
+from villages.services.activity import (
+    review_sweep_overdue,
+    village_check_activity,
+    village_check_inquiries,
+)
 from villages.services.attachments import AttachmentRefused, review_attach
 from villages.services.reference import (
     MAX_COMMITTEE_MEMBERS,
@@ -40,7 +45,6 @@ from villages.services.reviews import (
     review_respond,
     review_sign,
     review_submit,
-    review_sweep_overdue,
     review_transition,
     review_update,
 )
@@ -86,5 +90,7 @@ __all__ = [
     "review_transition",
     "review_update",
     "township_create",
+    "village_check_activity",
+    "village_check_inquiries",
     "village_create",
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from oversight.errors import OversightError
 from oversight.services import recorded, tracked_save
 from villages.models import Review, ReviewAttachment
+from villages.services import notices
 from villages.services.flags import review_refresh_flags
 from villages.services.reviews import NotEditable, _lock, _require_member, reopen_for_change
 
@@ -74,7 +75,7 @@ def review_attach(
     if content_type is None:
         raise AttachmentRefused(_("Only PDF, JPEG and PNG files are accepted."))
     reason = reason.strip()
-    reopen_for_change(review, actor=actor, reason=reason)
+    new_round = reopen_for_change(review, actor=actor, reason=reason)
     reason = reason or recorded(_("Attachment added"))
     attachment = ReviewAttachment(
         review=review,
@@ -89,6 +90,8 @@ def review_attach(
         tracked_save(attachment, actor=actor, reason=reason)
         tracked_save(review, actor=actor, reason=reason)
         review_refresh_flags(review, actor=actor, reason=reason)
+        if new_round:
+            notices.tell_signers(review, actor=actor)
     except BaseException:
         attachment.file.delete(save=False)
         raise

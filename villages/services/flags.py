@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oversight.services import tracked_save
 from villages import choices
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 SPLIT_WINDOW_DAYS = 30
+# The overdue flag's message (the daily inquiry check writes it too: villages.services.activity).
+OVERDUE_MESSAGE = gettext_lazy("The village's response was due on %(due)s and has not come.")
 
 
 def thresholds_for(review: Review) -> SpendingThresholds:
@@ -171,8 +174,7 @@ def _inquiry_flags(review: Review, wanted: dict[str, tuple[str, str]]) -> None:
     if review.is_response_overdue:
         wanted[FlagCode.INQUIRY_OVERDUE] = (
             Severity.MEDIUM,
-            _("The village's response was due on %(due)s and has not come.")
-            % {"due": review.response_due},
+            str(OVERDUE_MESSAGE) % {"due": review.response_due},
         )
 
 

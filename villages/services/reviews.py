@@ -32,6 +32,7 @@ from villages.models import (
     Village,
 )
 from villages.models.reviews import response_due_for
+from villages.services import notices
 from villages.services.flags import refresh_related_spending, review_refresh_flags
 from villages.services.reference import ReasonRequired
 
@@ -366,7 +367,7 @@ def review_update(
         raise ReasonRequired(_("Say why a submitted review is changed."))
     old_payee, old_voucher = review.payee, review.voucher_no
     _apply_fields(review, fields)
-    reopen_for_change(review, actor=actor, reason=reason)
+    new_round = reopen_for_change(review, actor=actor, reason=reason)
     reason = reason or recorded(_("Edited"))
     tracked_save(review, actor=actor, reason=reason)
     _set_children(review, actor=actor, reason=reason, cadres=cadres, stages=stages, entries=entries)
@@ -377,14 +378,17 @@ def review_update(
         payees=[old_payee, review.payee],
         voucher_nos=[old_voucher, review.voucher_no],
     )
+    if new_round:  # asked once the recusals fit the new version
+        notices.tell_signers(review, actor=actor)
     return review
 
 
-def reopen_for_change(review: Review, *, actor: User, reason: str) -> None:
+def reopen_for_change(review: Review, *, actor: User, reason: str) -> bool:
     """A change to a submitted review voids its signatures and sends it back for signing (the
-    caller saves the review; `reason` is required once submitted)."""
+    caller saves the review; `reason` is required once submitted). True when a new round of
+    signing begins: the caller then asks the members (notices.tell_signers) once saved."""
     if review.status == ReviewStatus.DRAFT:
-        return
+        return False
     if not reason:
         raise ReasonRequired(_("Say why a submitted review is changed."))
     entry = choices.REVIEW_TRANSITIONS.get((review.status, ReviewAction.REOPEN))
@@ -396,6 +400,7 @@ def reopen_for_change(review: Review, *, actor: User, reason: str) -> None:
     _void_signatures(review, actor=actor, reason=reason)
     # The process starts again on the new version; the old outcome and answer stay in history.
     review.status = target  # type: ignore[assignment]
+    review.submitted_at = timezone.now()  # the new version is submitted for signing now
     review.outcome = ""
     review.decided_at = None
     review.response_due = None
@@ -403,6 +408,7 @@ def reopen_for_change(review: Review, *, actor: User, reason: str) -> None:
     review.responded_at = None
     review.responded_by = None
     review.response_on_paper = False
+    return True
 
 
 # --- The state machine ---------------------------------------------------------------------------
@@ -462,6 +468,11 @@ def review_transition(
         setattr(review, name, value)
     review.status = target  # type: ignore[assignment]
     tracked_save(review, actor=actor, reason=reason)
+    # Those who must act next are told in this transaction (through the outbox).
+    if action == ReviewAction.SUBMIT:
+        notices.tell_signers(review, actor=actor)
+    if target == ReviewStatus.AWAITING_RESPONSE:
+        notices.tell_officers_to_answer(review)
     if target == ReviewStatus.ESCALATED:
         for receiver in ESCALATION_RECEIVERS:
             receiver(actor=actor, review=review)
@@ -618,11 +629,3 @@ def review_escalate(
         changes={"escalation_note": note, "outcome": Outcome.ESCALATE},
         at=at,
     )
-
-
-def review_sweep_overdue(*, actor: User, reason: str) -> int:
-    """Refresh the overdue flag of every review waiting for the village (the periodic sweep)."""
-    waiting = Review.objects.filter(status=ReviewStatus.AWAITING_RESPONSE).select_related("village")
-    for review in waiting:
-        review_refresh_flags(review, actor=actor, reason=reason)
-    return waiting.count()

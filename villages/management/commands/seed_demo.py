@@ -63,7 +63,8 @@ class Command(BaseCommand):
                 f"{report.villages} villages, {report.committees} committees, "
                 f"{report.members} members, {report.cadres} cadres, "
                 f"{report.power_items} power-list items, {report.users} accounts, "
-                f"{report.reviews} reviews of 2019"
+                f"{report.reviews} reviews of 2019, "
+                f"{report.inactive_flags} committees flagged for no review in 60 days"
                 + "".join(f", {count} {label}" for label, count in report.extra.items())
                 + "."
             )

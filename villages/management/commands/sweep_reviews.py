@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from oversight.system import get_system_user
-from villages.services import review_sweep_overdue
+from villages.services import village_check_inquiries
 
 
 class Command(BaseCommand):
-    help = "Refresh the overdue flag of every review waiting for the village's answer."
+    help = (
+        "Flag the answers to inquiries that are past their due date, remind the village's "
+        "officers of answers due soon and tell them and the chair of overdue ones (the daily "
+        "check-overdue-inquiries job does the same)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="Check as of this day (YYYY-MM-DD; default: today).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        swept = review_sweep_overdue(actor=get_system_user(), reason="逾期答复检查 (sweep_reviews)")
-        self.stdout.write(f"Checked {swept} reviews waiting for an answer.")
+        done = village_check_inquiries(actor=get_system_user(), today=options["today"])
+        self.stdout.write(
+            f"Checked {done['waiting']} reviews waiting for an answer: {done['overdue']} overdue "
+            f"({done['flagged']} newly flagged), {done['due_soon']} due soon, "
+            f"{done['resolved']} flags resolved, {done['notified']} people told."
+        )
