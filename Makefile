@@ -1,10 +1,11 @@
-# Oversight: `make run` serves the demo district; `make test` runs every check CI runs.
+# Oversight: `make run` serves the demo district; `make test` runs every check CI runs;
+# `make serve` runs the production shape against PostgreSQL and Redis.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check pytest messages clean
+.PHONY: run serve test install lint typecheck check pytest messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -24,6 +25,14 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The production shape on one machine: gunicorn, one Celery worker and one beat, against
+# PostgreSQL (DATABASE_URL) and Redis (REDIS_URL); README, "Production shape: make serve".
+serve: install
+	@$(BIN)/python -m oversight.serve --check
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input
+	$(BIN)/python -m oversight.serve
 
 lint: install
 	$(BIN)/ruff check .
