@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from oversight.commanding import add_today_argument
 from oversight.system import get_system_user
 from villages.services import village_check_activity
 
@@ -19,12 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--today",
-            type=datetime.date.fromisoformat,
-            default=None,
-            help="Check as of this day (YYYY-MM-DD; default: today).",
-        )
+        add_today_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         done = village_check_activity(actor=get_system_user(), today=options["today"])
