@@ -13,12 +13,10 @@ from django.views.decorators.http import require_GET
 
 from cases.calendar import unknown_years
 from cases.models import SweepRun
+from oversight.dashboard import CARD_LIMIT, dashboard, village_cards
 from oversight.roles import DISTRICT_WIDE
 from villages.models import Village
-from villages.selectors import active_members, current_committee, townships_with_counts
-
-# A user with at most this many villages sees each of them on the home page as a card.
-CARD_LIMIT = 4
+from villages.selectors import townships_with_counts
 
 
 def last_sweep() -> dict[str, object]:
@@ -34,18 +32,15 @@ def last_sweep() -> dict[str, object]:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Home page by role: own villages as cards, else the townships of the jurisdiction."""
+    """Home page by role: what needs the user today (oversight.dashboard), then their own
+    villages as cards, else the townships of the jurisdiction."""
     user = request.user
-    villages = Village.objects.restrict(user, "view").select_related("township")
+    villages = Village.objects.restrict(user, "view").select_related("township").order_by("code")
     village_total = villages.count()
-    cards = []
-    if 0 < village_total <= CARD_LIMIT:
-        for village in villages:
-            committee = current_committee(user, village)
-            members = active_members(committee) if committee else []
-            cards.append({"village": village, "committee": committee, "members": members})
+    cards = village_cards(user, villages) if 0 < village_total <= CARD_LIMIT else []
     townships = list(townships_with_counts(user)) if village_total > CARD_LIMIT else []
     context = {
+        **dashboard(user),
         "village_total": village_total,
         "cards": cards,
         "townships": [t for t in townships if t.village_count],  # type: ignore[attr-defined]
