@@ -102,3 +102,29 @@ AUDIT_MATRIX.update({
         case("get", "/audit/seals/999999/", set(), NOT_DISTRICT),
     ],
 })  # fmt: skip
+
+# Statistics (issue #7): whoever reads both the ledger and the cases of a township or the
+# district; committee members, village officers, the administrator and the outsider get 403.
+# A township out of one's jurisdiction looks missing (404); a bad year is a 400.
+STATS_READERS = {"township_staff", "township_leader", "district_official", "district_discipline"}
+NOT_STATS = SIGNED_IN - STATS_READERS
+AUDIT_MATRIX.update({
+    "stats/": [
+        case("get", "/stats/?year=2019", STATS_READERS, NOT_STATS),
+        case("get", f"/stats/?year=2019&township={TOWNSHIP_B}", DISTRICT & STATS_READERS,
+             NOT_STATS),
+        case("get", "/stats/?year=1", STATS_READERS, NOT_STATS, ok=400),
+    ],
+    "stats/csv/<slug:chart>/": [
+        case("get", "/stats/csv/sanctions_form/?year=2019", STATS_READERS, NOT_STATS),
+        case("get", "/stats/csv/unknown/?year=2019", set()),
+    ],
+    "api/v1/stats/summary/": [
+        case("get", "/api/v1/stats/summary/?year=2019", STATS_READERS, NOT_STATS,
+             anonymous=API_ANON),
+        case("get", f"/api/v1/stats/summary/?township={TOWNSHIP_B}", DISTRICT & STATS_READERS,
+             NOT_STATS, anonymous=API_ANON),
+        case("get", "/api/v1/stats/summary/?year=x", STATS_READERS, NOT_STATS, ok=400,
+             anonymous=API_ANON),
+    ],
+})  # fmt: skip

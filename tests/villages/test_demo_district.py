@@ -180,3 +180,12 @@ def test_the_demo_ledger_verifies_intact_and_every_history_row_has_its_entry(dem
     # then it is intact, and it covers every history row
     assert out.getvalue().startswith("Intact"), out.getvalue()
     assert LedgerEntry.objects.count() == sum(m.objects.count() for m in history_models())
+
+
+@pytest.mark.django_db
+def test_the_headline_figures_of_2019_come_from_the_raw_records(demo_district):
+    # given the auditor, asking the statistics API about 2019
+    body = _client("district.auditor").get("/api/v1/stats/summary/?year=2019").json()
+    # then the report's headline figures are reproduced (DOMAIN.md §6)
+    assert body["committees_active"] == 208
+    assert body["cadres_held_accountable"] == 321
