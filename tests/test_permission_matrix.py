@@ -32,6 +32,7 @@ from tests.matrix_base import (
 )
 from tests.oversight.matrix_inbox import INBOX_MATRIX
 from tests.oversight.matrix_jobs import JOBS_MATRIX
+from tests.villages.matrix_public import PUBLIC_VILLAGES_MATRIX
 
 # The committee's ledger of village A1: its members record and act; the others who can read it
 # (its officer, township A, the district) get 403 for what only members do.
@@ -187,6 +188,7 @@ MATRIX.update(AUDIT_MATRIX)
 MATRIX.update(PUBLIC_MATRIX)
 MATRIX.update(INBOX_MATRIX)
 MATRIX.update(JOBS_MATRIX)
+MATRIX.update(PUBLIC_VILLAGES_MATRIX)
 
 
 def _routes(patterns: list[object], prefix: str = "") -> Iterator[str]:
