@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("villages.api.urls")),
     path("", include("cases.api.urls")),
     path("audit/", include("audit.api.urls")),
+    path("stats/", include("audit.api_stats")),
 ]
 
 urlpatterns = [
@@ -37,9 +38,11 @@ urlpatterns = [
     path("complaints/", include("cases.complaint_urls")),
     path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),
+    path("stats/", include("audit.stats_urls")),
     # Public reporting: no login (DOMAIN.md §5).
     path("report/", include("cases.public_urls")),
     path("api/public/", include("cases.api.public_urls")),
+    path("public/villages/", include("villages.public_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
