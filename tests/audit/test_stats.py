@@ -291,13 +291,26 @@ def test_the_page_shows_each_chart_with_its_table_and_csv(
     assert "<table" in html
 
 
+# The statistics page's queries with nothing cached (the district demo's must not be more).
+STATS_PAGE_QUERIES = 24
+
+
 def test_the_page_query_count_is_fixed(world, client, district_official, district):
     client.force_login(district_official)
     few = _page_queries(client)
+    assert few == STATS_PAGE_QUERIES
     for day in range(1, 10):
         review(district.village_b1, dt.date(2019, 9, day))
         complaint(district.village_b1, _at(2019, 9, day), channel=Channel.ONLINE)
     assert _page_queries(client) == few
+
+
+def page_queries(client: Any, url: str = "/stats/?year=2019") -> int:
+    """Queries of one page view, with nothing cached."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
 
 
 def _page_queries(client: Any) -> int:

@@ -189,3 +189,35 @@ def test_the_headline_figures_of_2019_come_from_the_raw_records(demo_district):
     # then the report's headline figures are reproduced (DOMAIN.md §6)
     assert body["committees_active"] == 208
     assert body["cadres_held_accountable"] == 321
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "role"),
+    [
+        ("village.320904103200.member1", "member"),
+        ("township.320904103.staff", "staff"),
+        ("township.320904103.leader", "leader"),
+        ("district.auditor", "district"),
+    ],
+)
+def test_home_pages_read_no_more_queries_for_the_whole_district(demo_district, username, role):
+    # given a demo account of the full district (thousands of reviews, hundreds of cases)
+    from django.test import Client
+
+    from tests.oversight.test_dashboard import HOME_QUERIES, _queries
+
+    # when it opens its home page, then it reads no more queries than with a handful of records
+    count, _ = _queries(Client(), User.objects.get(username=username))
+    assert count <= HOME_QUERIES[role]
+
+
+@pytest.mark.django_db
+def test_the_statistics_page_reads_as_many_queries_as_for_a_few_records(demo_district):
+    from django.test import Client
+
+    from tests.audit.test_stats import STATS_PAGE_QUERIES, page_queries
+
+    client = Client()
+    client.force_login(User.objects.get(username="district.auditor"))
+    assert page_queries(client) == STATS_PAGE_QUERIES
