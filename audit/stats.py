@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django.core.cache import cache
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -116,11 +116,10 @@ class _Sources:
         )
         # A sanction is about a cadre, so the accused-exclusion of its case applies to it.
         visible_cases = Case.objects.restrict(user).values("pk")
-        self.sanctions = Sanction.objects.restrict(user).filter(
-            _in_township(filters, "case__village"),
-            case__in=visible_cases,
-            decided_on__year=year,
+        self.all_sanctions = Sanction.objects.restrict(user).filter(
+            _in_township(filters, "case__village"), case__in=visible_cases
         )
+        self.sanctions = self.all_sanctions.filter(decided_on__year=year)
         self.deadlines = Deadline.objects.restrict(user).filter(_in_township(filters, "village"))
 
 
@@ -204,6 +203,49 @@ def _compute_charts(user: Any, filters: Filters) -> list[Chart]:
     flags_tw = src.flags.filter(created_at__year=filters.year).values(township)
     flags_tw = flags_tw.annotate(n=Count("pk")).order_by(township)
     families = src.sanctions.values("family").annotate(n=Count("pk")).order_by()
+    today = timezone.localdate()
+    overdue_tw = src.deadlines.filter(
+        met_on__isnull=True, paused_since__isnull=True, due_on__lt=today
+    ).values(township)
+    overdue_tw = overdue_tw.annotate(n=Count("pk")).order_by(township)
+    # Every year's distinct cadres (the trend), not only the chosen year's.
+    cadres_years = (
+        src.all_sanctions.annotate(year=ExtractYear("decided_on"))
+        .values("year")
+        .annotate(n=Count("cadre_id", distinct=True))
+        .order_by("year")
+    )
+    village = "village__name"
+    per_village: list[Chart] = []
+    if filters.township:
+        # A township's villages one by one (the whole district's 208 bars would say nothing).
+        reviews_v = list(
+            src.reviews.values("village__code", village)
+            .annotate(n=Count("pk"))
+            .order_by("village__code")
+        )
+        flags_v = list(
+            src.flags.filter(is_open=True)
+            .values("village__code", village)
+            .annotate(n=Count("pk"))
+            .order_by("village__code")
+        )
+        per_village = [
+            chart(
+                "reviews_village",
+                _("Reviews per village"),
+                "bar",
+                [row[village] for row in reviews_v],
+                [row["n"] for row in reviews_v],
+            ),
+            chart(
+                "flags_village",
+                _("Open risk flags per village"),
+                "bar",
+                [row[village] for row in flags_v],
+                [row["n"] for row in flags_v],
+            ),
+        ]
     median = _median_days(src.concluded.values_list("received_at", "concluded_at"))
     status_labels = cc.CaseStatus.choices
     rating_labels = cc.Rating.choices
@@ -279,6 +321,21 @@ def _compute_charts(user: Any, filters: Filters) -> list[Chart]:
             ),
         ),
         chart(
+            "overdue_township",
+            _("Deadlines overdue now, per township"),
+            "bar",
+            [row[township] for row in overdue_tw],
+            [row["n"] for row in overdue_tw],
+        ),
+        chart(
+            "cadres_year",
+            _("Cadres held accountable, per year"),
+            "line",
+            [str(row["year"]) for row in cadres_years],
+            [row["n"] for row in cadres_years],
+        ),
+        *per_village,
+        chart(
             "median_days",
             _("Median days from complaint to conclusion"),
             "bar",
@@ -309,8 +366,12 @@ CHART_KEYS = (
     "sanctions_form",
     "sanctions_family",
     "satisfaction",
+    "overdue_township",
+    "cadres_year",
     "median_days",
 )
+# Drawn only when a township is chosen: its villages one by one.
+TOWNSHIP_CHART_KEYS = ("reviews_village", "flags_village")
 
 
 class StatsFilterForm(forms.Form):

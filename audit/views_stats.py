@@ -55,12 +55,14 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def stats_csv(request: HttpRequest, chart: str) -> HttpResponse:
     """One figure's data as CSV: a label column and a value column."""
-    if chart not in stats.CHART_KEYS:
+    if chart not in stats.CHART_KEYS + stats.TOWNSHIP_CHART_KEYS:
         raise Http404
     form, filters = _filters(request)
     if filters is None:
         return HttpResponse(str(form.errors), status=400, content_type="text/plain")
-    found = next(item for item in stats.charts(request.user, filters) if item.key == chart)
+    found = next((item for item in stats.charts(request.user, filters) if item.key == chart), None)
+    if found is None:  # a township's chart asked for without a township
+        raise Http404
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"stats-{chart}-{filters.year}{'-' + filters.township if filters.township else ''}"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

@@ -231,6 +231,31 @@ def test_the_charts_count_from_the_records(world, district_official):
     assert charts["flags_township"].rows() == []  # the flags were raised this year, not in 2019
     assert charts["median_days"].values == [10.0]
     assert sum(charts["sanctions_family"].values) == 3
+    # the deadline of A1's case ran out in 2019 and is still open: overdue now, in township A
+    assert dict(charts["overdue_township"].rows()) == {"刘庄镇": 1}
+    # two cadres sanctioned in 2019 (one of them twice), none in any other year
+    assert dict(charts["cadres_year"].rows()) == {"2019": 2}
+
+
+def test_a_township_adds_its_villages_one_by_one(world, district_official, district, client):
+    # given township A chosen
+    code = district.village_a1.township.code
+    with translation.override("en"):
+        charts = {
+            chart.key: chart for chart in stats.charts(district_official, stats.Filters(2019, code))
+        }
+
+    # then its villages' reviews of 2019 and open flags are drawn village by village
+    a1, a2 = district.village_a1.name, district.village_a2.name
+    assert set(charts) == set(stats.CHART_KEYS) | set(stats.TOWNSHIP_CHART_KEYS)
+    assert dict(charts["reviews_village"].rows()) == {a1: 2, a2: 1}
+    assert dict(charts["flags_village"].rows()) == {a1: 1}
+
+    # and their CSV is there for the township, missing without one
+    client.force_login(district_official)
+    found = client.get(f"/stats/csv/reviews_village/?year=2019&township={code}")
+    assert found.status_code == 200 and a1 in found.content.decode()
+    assert client.get("/stats/csv/reviews_village/?year=2019").status_code == 404
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -292,7 +317,7 @@ def test_the_page_shows_each_chart_with_its_table_and_csv(
 
 
 # The statistics page's queries with nothing cached (the district demo's must not be more).
-STATS_PAGE_QUERIES = 24
+STATS_PAGE_QUERIES = 26
 
 
 def test_the_page_query_count_is_fixed(world, client, district_official, district):
