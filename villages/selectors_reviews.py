@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from villages.choices import MemberRole, ReviewStatus
 from villages.models import (
@@ -64,7 +65,17 @@ def ledger(
             occurred_on__gte=first, occurred_on__lt=_first_of_next_month(first)
         )
     if may_see_flags(user):
-        reviews = reviews.annotate(open_flags=Count("flags", filter=Q(flags__is_open=True)))
+        # A correlated count, worked out for the page's rows only: a join and GROUP BY over the
+        # village's whole ledger would aggregate years of reviews before the LIMIT, and the
+        # paginator's COUNT would carry the join too (EXPLAIN ANALYZE in bench/README.md).
+        flags = (
+            RiskFlag.objects.filter(review=OuterRef("pk"), is_open=True)
+            .order_by()
+            .values("review")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        reviews = reviews.annotate(open_flags=Coalesce(Subquery(flags), 0))
     return reviews.order_by("-occurred_on", "-id")
 
 
