@@ -15,7 +15,10 @@ Three streaming passes, each reading its table in large batches, never one query
 
 The ledger is read twice (in chain order, then in history order, only four narrow columns the
 second time): holding millions of row hashes in memory instead would not scale to a province.
-The checks are in `checks.py`; `hashing.py` recomputes hashes from rows read as tuples.
+The checks are in `checks.py`; `hashing.py` recomputes hashes from rows read as tuples,
+writing the canonical JSON from a template per table (`canonical.py`); `reading.py` reads the
+rows in batches. On PostgreSQL, a verification that opens its own snapshot shares the history
+pass with a second process reading that same snapshot (`parallel.py`), on a second core.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import Verification
+from audit.verify import parallel
 from audit.verify.checks import (
     ALTERED,
     CHAIN_BROKEN,
@@ -85,29 +89,30 @@ class Report:
 
 
 @contextmanager
-def _snapshot() -> Iterator[None]:
+def _snapshot() -> Iterator[bool]:
     """Read everything from one snapshot of the database, so that writes committed while the
     verification runs (a history row and its entry land together) never look like a row
-    without its entry or a chain longer than its head."""
+    without its entry or a chain longer than its head. Yields whether the snapshot is this
+    verification's own transaction on PostgreSQL (which a second process may share)."""
     if connection.in_atomic_block:
-        yield  # the caller's transaction is the snapshot (tests)
+        yield False  # the caller's transaction is the snapshot (tests)
     elif connection.vendor == "postgresql":
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield
+            yield True
     elif connection.vendor == "sqlite":
         # A deferred transaction reads one WAL snapshot without taking the write lock that
         # Django's IMMEDIATE transactions would hold for the whole run.
         with connection.cursor() as cursor:
             cursor.execute("BEGIN DEFERRED")
         try:
-            yield
+            yield False
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("COMMIT")
     else:
-        yield
+        yield False
 
 
 def verify_ledger(*, village: Village | None = None, started_by: str = "") -> Report:
@@ -115,10 +120,15 @@ def verify_ledger(*, village: Village | None = None, started_by: str = "") -> Re
     started_at = timezone.now()
     clock = time.perf_counter()
     checker = Checker(village)
-    with _snapshot():
+    with _snapshot() as own:
         seals = checker.check_seals()
-        entries, chains = checker.check_chains()
-        history_rows = checker.check_rows()
+        if own and parallel.worthwhile(checker):
+            entries, chains, history_rows = parallel.check_in_parallel(
+                checker, parallel.export_snapshot()
+            )
+        else:
+            entries, chains = checker.check_chains()
+            history_rows = checker.check_rows()
     seconds = time.perf_counter() - clock
     problems = checker.problems
     verification = Verification.objects.create(

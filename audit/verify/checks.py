@@ -15,22 +15,19 @@ from audit.models import DISTRICT_CHAIN, ChainHead, LedgerEntry, Seal
 from audit.seals import heads_of, merkle_root, seal_hash
 from audit.verify.hashing import (
     CHAIN,
-    ENTRY_COLUMNS,
     ENTRY_HASH,
     MODEL,
     PREV_HASH,
+    READ_FIELDS,
     SEQ,
     Entry,
-    entry_hash_of,
     row_hasher,
+    stored_entry_hash,
     tracked_models,
 )
+from audit.verify.reading import CHUNK, values
 from oversight.services import recorded
 from villages.models import Village
-
-# Rows fetched per round trip: large enough that the query count does not grow with the
-# ledger, small enough to keep memory flat.
-CHUNK = 5000
 
 ALTERED = "altered"
 MISSING = "missing"
@@ -73,6 +70,7 @@ class Checker:
             lambda: defaultdict(list)
         )
         self.models_seen: set[str] = set()
+        self.tracked = tracked_models()
 
     def where(self, chain: int | None) -> str:
         """A chain named for people: its village's code, or the district chain."""
@@ -170,7 +168,7 @@ class Checker:
             rows = rows.filter(chain=self.chain)
         entries = chains = 0
         walk: _ChainWalk | None = None
-        for row in rows.values_list(*ENTRY_COLUMNS).iterator(chunk_size=CHUNK):
+        for row in values(rows.values_list(*READ_FIELDS)):
             if walk is None or row[CHAIN] != walk.chain:
                 if walk is not None:
                     walk.finish(heads.pop(walk.chain, None))
@@ -194,15 +192,21 @@ class Checker:
 
     def check_rows(self) -> int:
         """Every entry's history row exists and hashes the same; every row has an entry."""
-        tracked = tracked_models()
-        count = 0
-        for label in sorted(self.models_seen - set(tracked)):
+        self.check_unknown_models()
+        return sum(
+            self.check_model(label, history_model)
+            for label, history_model in sorted(self.tracked.items())
+        )
+
+    def check_unknown_models(self) -> None:
+        """Entries of models that have no history table (after the chains: they name them)."""
+        for label in sorted(self.models_seen - set(self.tracked)):
             entries = LedgerEntry.objects.filter(model=label).order_by("history_id")
             if self.chain is not None:
                 entries = entries.filter(chain=self.chain)
-            for history_id, _hash, chain, seq in entries.values_list(
-                "history_id", "row_hash", "chain", "seq"
-            ).iterator(chunk_size=CHUNK):
+            for history_id, _hash, chain, seq in values(
+                entries.values_list("history_id", "row_hash", "chain", "seq")
+            ):
                 self.add(
                     MISSING,
                     _(
@@ -214,11 +218,9 @@ class Checker:
                     chain=chain,
                     seq=seq,
                 )
-        for label, history_model in sorted(tracked.items()):
-            count += self._check_model(label, history_model)
-        return count
 
-    def _check_model(self, label: str, history_model: type[models.Model]) -> int:
+    def check_model(self, label: str, history_model: type[models.Model]) -> int:
+        """One history table beside its model's entries; returns how many rows it read."""
         entries = LedgerEntry.objects.filter(model=label).order_by("history_id")
         rows = history_model._default_manager.order_by("history_id")
         if self.chain is not None:
@@ -230,10 +232,8 @@ class Checker:
         attnames = [f.attname for f in history_model._meta.concrete_fields]
         at_id = attnames.index("history_id")
         hasher = row_hasher(history_model)
-        entry_stream = entries.values_list("history_id", "row_hash", "chain", "seq").iterator(
-            chunk_size=CHUNK
-        )
-        row_stream = rows.values_list(*attnames).iterator(chunk_size=CHUNK)
+        entry_stream = values(entries.values_list("history_id", "row_hash", "chain", "seq"))
+        row_stream = values(rows.values_list(*attnames))
         extras: list[int] = []
         count = 0
         for entry, row in _merge(entry_stream, row_stream, at_id):
@@ -323,7 +323,7 @@ class _ChainWalk:
         self.sealed = checker.sealed.pop(chain, {})
 
     def step(self, row: tuple[Any, ...]) -> None:
-        """Check one entry (a tuple of ENTRY_COLUMNS) against the one before it."""
+        """Check one entry (a tuple of READ_FIELDS) against the one before it."""
         checker = self.checker
         seq = row[SEQ]
         checker.models_seen.add(row[MODEL])
@@ -341,7 +341,7 @@ class _ChainWalk:
                 self.gaps.extend(range(self.expected, min(seq, self.expected + 100)))
         elif row[PREV_HASH] != self.previous_hash:
             self.links.append((Entry._make(row), self.previous_seq))
-        if entry_hash_of(row) != row[ENTRY_HASH]:
+        if stored_entry_hash(row) != row[ENTRY_HASH]:
             self.suspects.append(Entry._make(row))
         if seq in self.sealed:
             for sealed_hash, seal in self.sealed.pop(seq):
@@ -421,7 +421,7 @@ class _ChainWalk:
                 (
                     seq
                     for seq in (candidates if searchable else ())
-                    if seq != row.seq and entry_hash_of(row._replace(seq=seq)) == row.entry_hash
+                    if seq != row.seq and stored_entry_hash(row._replace(seq=seq)) == row.entry_hash
                 ),
                 None,
             )
