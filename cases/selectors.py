@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import F, Min, Prefetch, Q, QuerySet
+from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases import choices
@@ -150,6 +150,18 @@ def jurisdiction_cadres(user: Any) -> QuerySet[Cadre]:
 RUNNING = ~Q(deadlines__state=DeadlineState.MET) & Q(deadlines__paused_since__isnull=True)
 
 
+def next_due() -> Subquery:
+    """A case's earliest running deadline, as a correlated subquery: computed per case by the
+    deadline's case index, where an aggregate over a join made the queue and its paginator's
+    COUNT group every case of the township (bench/README.md)."""
+    running = Deadline.objects.filter(case=OuterRef("pk"), paused_since__isnull=True).exclude(
+        state=DeadlineState.MET
+    )
+    return Subquery(
+        running.order_by().values("case").annotate(first=Min("due_on")).values("first")[:1]
+    )
+
+
 def state_of(due_on: datetime.date | None, today: datetime.date) -> str:
     """Where a due date stands today: ok, due soon or overdue ("" when nothing is due)."""
     if due_on is None:
@@ -178,7 +190,7 @@ def case_queue(
     rows = (
         Case.objects.restrict(user, "view")
         .select_related("village__township")
-        .annotate(next_due=Min("deadlines__due_on", filter=RUNNING))
+        .annotate(next_due=next_due())
         .prefetch_related(
             Prefetch("subjects", queryset=CaseSubject.objects.select_related("cadre")),
             Prefetch(
