@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test install lint typecheck check pytest messages clean
+.PHONY: run serve test install lint typecheck check pytest messages clean bench
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -56,6 +56,20 @@ messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --locale en --add-location file \
 		--no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+# Ten years of the district on a fresh PostgreSQL database, then every hot path beside its floor,
+# the HTTP write path and a 60-second load against the production shape (bench/README.md).
+# The database named by BENCH_DATABASE_URL is dropped and created again (its name must contain
+# "bench"); Redis (BENCH_REDIS_URL) serves the Celery side of the served application.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/oversight_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
+BENCH_YEARS ?= 10
+bench: export DATABASE_URL = $(BENCH_DATABASE_URL)
+bench: export BENCH_REDIS_URL := $(BENCH_REDIS_URL)
+bench: export DEBUG = true
+bench: install
+	$(BIN)/python bench/generate.py --fresh --years $(BENCH_YEARS)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
