@@ -14,21 +14,19 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import dj_database_url
-import psycopg
 import pytest
-import redis
 from cryptography.fernet import Fernet
+
+from tests.services import free_port, fresh_database, own_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_DB = 11  # a Redis database nothing else on the shared server uses; flushed before and after
@@ -36,12 +34,6 @@ USERNAME, PASSWORD = "smoke.admin", "smoke-Passw0rd-for-serve"
 JOB = "sweep-deadlines"
 STOP_SECONDS = 20
 T = TypeVar("T")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(check: Callable[[], T | None], *, timeout: float, what: str) -> T:
@@ -86,43 +78,6 @@ def _tree(root: int) -> dict[int, int]:
 def _alive_in(groups: set[int]) -> list[int]:
     table = _processes().items()
     return [pid for pid, (_, pgid, state) in table if pgid in groups and state != "Z"]
-
-
-@contextlib.contextmanager
-def _fresh_database() -> Iterator[str]:
-    """A new PostgreSQL database on the server of DATABASE_URL, dropped at the end: its URL."""
-    server = dj_database_url.parse(os.environ["DATABASE_URL"])
-    name = f"oversight_smoke_{os.getpid()}"
-    admin = {
-        "host": server["HOST"] or "127.0.0.1",
-        "port": server["PORT"] or 5432,
-        "user": server["USER"],
-        "password": server["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    user = urllib.parse.quote(str(server["USER"]))
-    secret = f":{urllib.parse.quote(str(server['PASSWORD']))}" if server["PASSWORD"] else ""
-    try:
-        yield f"postgres://{user}{secret}@{admin['host']}:{admin['port']}/{name}"
-    finally:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextlib.contextmanager
-def _own_redis() -> Iterator[str]:
-    """Database REDIS_DB of the Redis at REDIS_URL, empty before and after: its URL."""
-    url = urllib.parse.urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{REDIS_DB}").geturl()
-    with redis.Redis.from_url(url) as client:
-        client.flushdb()
-        try:
-            yield url
-        finally:
-            client.flushdb()
 
 
 class Browser:
@@ -204,8 +159,12 @@ def test_make_serve_boots_logs_in_runs_the_sweep_and_stops_cleanly(tmp_path: Pat
     def phase(what: str) -> None:
         print(f"{time.monotonic() - started:5.1f} s  {what}")
 
-    port = _free_port()
-    with _fresh_database() as database, _own_redis() as broker, log.open("wb") as out:
+    port = free_port()
+    with (
+        fresh_database("oversight_smoke") as database,
+        own_redis(REDIS_DB) as broker,
+        log.open("wb") as out,
+    ):
         env = _serve_env(database, broker, port, tmp_path / "run")
         # given `make serve` started as a deployment would start it, in a process group of its own
         serve = subprocess.Popen(

@@ -4,70 +4,21 @@ migrating a fresh database and seeding the small demo. No timing is asserted (CO
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
-import dj_database_url
-import psycopg
 import pytest
-import redis
 
 from bench.load import run_load
 from bench.serving import served
 from bench.writes import BenchError, Session, accounts_for, discover_accounts, spread, write_path
+from tests.services import free_port, fresh_database, own_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = 12  # a Redis database nothing else on the shared server uses; flushed before and after
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _fresh_database() -> Iterator[str]:
-    """A new PostgreSQL database on the server of DATABASE_URL, dropped at the end: its URL."""
-    server = dj_database_url.parse(os.environ["DATABASE_URL"])
-    name = f"oversight_bench_{os.getpid()}"
-    admin = {
-        "host": server["HOST"] or "127.0.0.1",
-        "port": server["PORT"] or 5432,
-        "user": server["USER"],
-        "password": server["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    user = urllib.parse.quote(str(server["USER"]))
-    secret = f":{urllib.parse.quote(str(server['PASSWORD']))}" if server["PASSWORD"] else ""
-    try:
-        yield f"postgres://{user}{secret}@{admin['host']}:{admin['port']}/{name}"
-    finally:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextlib.contextmanager
-def _own_redis() -> Iterator[str]:
-    """Database REDIS_DB of the Redis at REDIS_URL, empty before and after: its URL."""
-    url = urllib.parse.urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{REDIS_DB}").geturl()
-    with redis.Redis.from_url(url) as client:
-        client.flushdb()
-        try:
-            yield url
-        finally:
-            client.flushdb()
 
 
 def _seed_small_demo(database: str) -> None:
@@ -99,12 +50,12 @@ def test_the_served_demo_takes_the_write_path_and_the_mixed_load_without_errors(
         print(f"{time.monotonic() - started:5.1f} s  {what}")
 
     # given the small demo on a fresh database, served as `make serve` serves it
-    with _fresh_database() as database, _own_redis() as broker:
+    with fresh_database("oversight_bench") as database, own_redis(REDIS_DB) as broker:
         _seed_small_demo(database)
         phase("small demo seeded")
         log = tmp_path / "serve.log"
         try:
-            with served(database, broker, port=_free_port(), log_path=log) as base_url:
+            with served(database, broker, port=free_port(), log_path=log) as base_url:
                 phase("served")
                 accounts = discover_accounts(base_url)
 
