@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import random
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -56,62 +55,6 @@ class Plan(CasesMixin):
         self.numbers: dict[tuple[str, int], int] = {}
         self.reasons = _reasons()
         self.labels = _labels()
-
-    # --- helpers ------------------------------------------------------------------------------
-
-    def number(self, prefix: str, year: int) -> str:
-        from cases.services.numbers import FORMATS
-
-        last = self.numbers.get((prefix, year), 0) + 1
-        self.numbers[(prefix, year)] = last
-        return FORMATS[prefix].format(prefix=prefix, year=year, n=last)
-
-    def start_numbers(self) -> None:
-        from cases.models import NumberSequence
-
-        for row in NumberSequence.objects.all():
-            self.numbers[(row.prefix, row.year)] = row.last
-
-    def save_numbers(self) -> None:
-        from cases.models import NumberSequence
-
-        for (prefix, year), last in self.numbers.items():
-            NumberSequence.objects.update_or_create(
-                prefix=prefix, year=year, defaults={"last": last}
-            )
-
-    def write(
-        self,
-        model: Any,
-        versions: Sequence[tuple[dict[str, Any], datetime.datetime, int | None, str]],
-        *,
-        village_id: int | None,
-        text: Any,
-        case_ref: Any = None,
-        complaint_ref: Any = None,
-    ) -> None:
-        """A record's versions (values, when, who, why) as history and ledger, then its row."""
-        bulk = self.bulk
-        first = versions[0][1]
-        before: dict[str, Any] | None = None
-        for values, at, user_id, reason in versions:
-            values["created_at"] = first
-            bulk.version(
-                model,
-                values,
-                at=at,
-                user_id=user_id,
-                reason=reason,
-                action="+" if before is None else "~",
-                changed=bulk.changed(model, before, values),
-                village_id=village_id,
-                text=text(values) if callable(text) else text,
-                case_ref=case_ref(values) if callable(case_ref) else case_ref,
-                complaint_ref=complaint_ref(values) if callable(complaint_ref) else complaint_ref,
-            )
-            before = values
-        assert before is not None
-        bulk.record(model, {**before, "updated_at": versions[-1][1]})
 
     # --- reviews ------------------------------------------------------------------------------
 

@@ -23,22 +23,33 @@ def _moment(day: datetime.date, rng: random.Random, hour: int = 9) -> datetime.d
     return (local - datetime.timedelta(hours=8)).replace(tzinfo=datetime.UTC)
 
 
-class CasesMixin:
-    """Plan's complaints and cases (it provides rng, bulk, reasons, labels, users, cadres,
-    usernames, end, scale, number() and write())."""
+class PlanBase:
+    """What every part of the plan writes with: the case and complaint numbers, and a record's
+    versions as history, ledger and row."""
 
-    rng: Any
     bulk: Any
-    reasons: dict[str, Any]
-    labels: dict[str, Any]
-    users: dict[str, int]
-    usernames: dict[int, str]
-    cadres: dict[int, list[tuple[int, str, str, bool]]]
-    end: datetime.date
-    scale: float
+    numbers: dict[tuple[str, int], int]
 
     def number(self, prefix: str, year: int) -> str:
-        raise NotImplementedError
+        from cases.services.numbers import FORMATS
+
+        last = self.numbers.get((prefix, year), 0) + 1
+        self.numbers[(prefix, year)] = last
+        return FORMATS[prefix].format(prefix=prefix, year=year, n=last)
+
+    def start_numbers(self) -> None:
+        from cases.models import NumberSequence
+
+        for row in NumberSequence.objects.all():
+            self.numbers[(row.prefix, row.year)] = row.last
+
+    def save_numbers(self) -> None:
+        from cases.models import NumberSequence
+
+        for (prefix, year), last in self.numbers.items():
+            NumberSequence.objects.update_or_create(
+                prefix=prefix, year=year, defaults={"last": last}
+            )
 
     def write(
         self,
@@ -50,7 +61,43 @@ class CasesMixin:
         case_ref: Any = None,
         complaint_ref: Any = None,
     ) -> None:
-        raise NotImplementedError
+        """A record's versions (values, when, who, why) as history and ledger, then its row."""
+        bulk = self.bulk
+        first = versions[0][1]
+        before: dict[str, Any] | None = None
+        for values, at, user_id, reason in versions:
+            values["created_at"] = first
+            bulk.version(
+                model,
+                values,
+                at=at,
+                user_id=user_id,
+                reason=reason,
+                action="+" if before is None else "~",
+                changed=bulk.changed(model, before, values),
+                village_id=village_id,
+                text=text(values) if callable(text) else text,
+                case_ref=case_ref(values) if callable(case_ref) else case_ref,
+                complaint_ref=complaint_ref(values) if callable(complaint_ref) else complaint_ref,
+            )
+            before = values
+        assert before is not None
+        bulk.record(model, {**before, "updated_at": versions[-1][1]})
+
+
+class CasesMixin(PlanBase):
+    """Plan's complaints and cases (Plan provides rng, reasons, labels, users, cadres,
+    usernames, end and scale)."""
+
+    rng: Any
+    bulk: Any
+    reasons: dict[str, Any]
+    labels: dict[str, Any]
+    users: dict[str, int]
+    usernames: dict[int, str]
+    cadres: dict[int, list[tuple[int, str, str, bool]]]
+    end: datetime.date
+    scale: float
 
     def complaints(self, village: Any, year: int) -> tuple[int, int]:
         rng = self.rng
