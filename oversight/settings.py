@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "simple_history",
+    "axes",
+    "csp",
     "oversight",
     "villages",
     "cases",
@@ -84,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "oversight.middleware.DefaultLanguageMiddleware",
@@ -94,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into our 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "oversight.urls"
@@ -237,6 +244,8 @@ OVERSIGHT_SITE_URL = os.environ.get("OVERSIGHT_SITE_URL", "http://127.0.0.1:8000
 
 # --- Authentication and jurisdiction ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in (page, admin, API token) from a locked-out client.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -252,6 +261,40 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, fonts, images and
+# connections from this site only; no inline script and no <style> element anywhere (htmx's
+# indicator styles are off, see base.html). Inline style *attributes* are allowed: ECharts writes
+# its tooltips with them and a few templates size an element; an attribute cannot run script.
+# No framing, no plugins, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sign-in lock-out (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one account from
+# one address, that account is locked from that address for AXES_COOLOFF_MINUTES (a 429 page or
+# JSON answer with Retry-After). By account *and* address, so nobody can lock a colleague out
+# from elsewhere by typing their name; a success resets the count. The address is REMOTE_ADDR,
+# as for the public throttles (oversight.ratelimit): X-Forwarded-For is never trusted here.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "oversight.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "oversight.lockout.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
 
 # Name of the account that background jobs and commands act as, so every history row has an actor.
 SYSTEM_USERNAME = "system"
@@ -355,8 +398,17 @@ if env_bool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: every form, htmx's included, carries the token in the form.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A sign-in lasts a working day at most, and ends with the browser.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
+from django.test import RequestFactory
 
 from oversight.system import get_system_user
 from tests.history import history_models
@@ -26,6 +27,11 @@ from villages.models import (
     Village,
     VillageUserPermission,
 )
+
+
+def _sign_in_request() -> object:
+    """Every sign-in comes with its request (django-axes counts failures per address)."""
+    return RequestFactory().post("/accounts/login/", REMOTE_ADDR="127.0.0.1")
 
 
 def _seed() -> str:
@@ -125,7 +131,8 @@ def test_seed_demo_accounts_log_in_with_the_demo_password(seeded):
 
     # when
     logged_in = {
-        name: authenticate(username=name, password=settings.DEMO_PASSWORD) for name in usernames
+        name: authenticate(_sign_in_request(), username=name, password=settings.DEMO_PASSWORD)
+        for name in usernames
     }
 
     # then
