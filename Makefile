@@ -54,7 +54,7 @@ test: lint typecheck check pytest
 # Refresh the translation catalogues after changing user-visible text (needs GNU gettext).
 messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages --locale zh_Hans --locale en --add-location file \
-		--no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
+		--no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 # Ten years of the district on a fresh PostgreSQL database, then every hot path beside its floor,
