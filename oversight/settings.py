@@ -292,7 +292,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "oversight.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "oversight.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "oversight.lockout.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 

@@ -122,3 +122,11 @@ def test_the_admin_sign_in_shares_the_count(client):
         )
     response = _sign_in(client, user.username, TEST_PASSWORD, address="10.0.0.3")
     assert response.status_code == 429
+
+
+def test_a_sign_in_made_in_code_has_no_address_and_is_recorded_without_one(client):
+    from axes.models import AccessLog
+
+    user = UserFactory()
+    client.force_login(user)  # no REMOTE_ADDR: the request is built in code
+    assert AccessLog.objects.filter(username=user.username, ip_address__isnull=True).exists()
