@@ -5,12 +5,10 @@ every ledger chain verifies."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Hashable
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -22,6 +20,7 @@ from cases.services import TransitionRefused
 from oversight import roles
 from oversight.system import get_system_user
 from tests.cases.conftest import make_case
+from tests.concurrency import at_once
 from tests.conftest import District
 from tests.factories import UserFactory
 from villages.models import Village
@@ -29,33 +28,8 @@ from villages.services import jurisdiction_grant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-JOIN_SECONDS = 60
 REPORTS = 50
 RECEIPT = re.compile(r'data-testid="receipt"[^>]*>([^<]+)<')
-
-
-def _at_once(jobs: dict[Hashable, Callable[[], object]]) -> dict[Hashable, BaseException | None]:
-    """Run each job in its own thread, all released at the same moment: what each raised."""
-    start = threading.Barrier(len(jobs))
-    outcomes: dict[Hashable, BaseException | None] = {}
-
-    def run(key: Hashable, job: Callable[[], object]) -> None:
-        try:
-            start.wait(timeout=30)
-            job()
-            outcomes[key] = None
-        except Exception as exc:  # noqa: BLE001 - every error is reported by the test
-            outcomes[key] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=item) for item in jobs.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_SECONDS)
-    assert not any(t.is_alive() for t in threads), "a writer is still waiting: a lock never freed"
-    return outcomes
 
 
 def _leaders(district: District, count: int) -> list[User]:
@@ -121,7 +95,7 @@ def test_ten_leaders_approving_one_proposal_at_once_apply_it_once(
     moves_before = CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION).count()
     rows_before = case.history.count()
     # when all ten approve it at the same moment
-    outcomes = _at_once(
+    outcomes = at_once(
         {leader.pk: _move(leader.pk, case.number, CaseStatus.TALK_INQUIRY) for leader in leaders}
     )
     # then one approval applied and nine were refused
@@ -160,7 +134,7 @@ def test_ten_different_moves_from_one_state_at_once_apply_exactly_one(
         for leader in leaders
     }
     # when the ten moves are made at the same moment
-    outcomes = _at_once(jobs)
+    outcomes = at_once(jobs)
     # then exactly one applied and the nine others were refused
     applied = _assert_exactly_one_move(case, outcomes, moves_before, rows_before)
     assert isinstance(applied, tuple)
@@ -212,7 +186,7 @@ def test_fifty_public_reports_at_once_get_distinct_numbers_and_receipts(
     villages = [district.village_a1, district.village_a2, district.village_b1]
     receipts: dict[int, str] = {}
     # when fifty villagers send the public form at the same moment, half of them named
-    outcomes = _at_once(
+    outcomes = at_once(
         {n: _report(n, villages[n % len(villages)].code, receipts) for n in range(REPORTS)}
     )
     # then every report was received, with a receipt of its own

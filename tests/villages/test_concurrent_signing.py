@@ -9,17 +9,16 @@ at once are twenty signatures racing on one committee and one ledger chain."""
 from __future__ import annotations
 
 import datetime
-import threading
 from collections.abc import Callable, Hashable
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connections
 from django.utils.translation import gettext_lazy as _
 
 from audit.verify import verify_ledger
 from oversight.services import recorded
+from tests.concurrency import at_once
 from tests.conftest import District
 from tests.factories import CommitteeFactory, MembershipFactory, UserFactory, VillageFactory
 from villages import services
@@ -30,32 +29,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 SEATS = services.MAX_COMMITTEE_MEMBERS
 MAJORITY = SEATS // 2 + 1
-JOIN_SECONDS = 60
 DECIDED = recorded(_("Outcome decided: %(outcome)s"), outcome=Outcome.APPROVE.label)
-
-
-def _at_once(jobs: dict[Hashable, Callable[[], object]]) -> dict[Hashable, BaseException | None]:
-    """Run each job in its own thread, all released at the same moment: what each raised."""
-    start = threading.Barrier(len(jobs))
-    outcomes: dict[Hashable, BaseException | None] = {}
-
-    def run(key: Hashable, job: Callable[[], object]) -> None:
-        try:
-            start.wait(timeout=30)
-            job()
-            outcomes[key] = None
-        except Exception as exc:  # noqa: BLE001 - every error is reported by the test
-            outcomes[key] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=item) for item in jobs.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_SECONDS)
-    assert not any(t.is_alive() for t in threads), "a signer is still waiting: a lock never freed"
-    return outcomes
 
 
 def _full_committee(village: Village) -> list[User]:
@@ -145,7 +119,7 @@ def test_twenty_members_of_four_committees_signing_at_once_decide_each_review_on
         for n, village in enumerate(villages)
     }
     # when all twenty members approve their village's review at the same moment
-    outcomes = _at_once(
+    outcomes = at_once(
         {
             (user.pk, reviews[village.pk].pk): _sign(user.pk, reviews[village.pk].pk)
             for village in villages
@@ -169,7 +143,7 @@ def test_five_members_signing_four_reviews_of_one_village_at_once_decide_each_on
     members = _full_committee(village)
     reviews = [_submitted(members[0], village, n) for n in range(4)]
     # when every member signs every review at the same moment (twenty signatures, one chain)
-    outcomes = _at_once(
+    outcomes = at_once(
         {(user.pk, review.pk): _sign(user.pk, review.pk) for review in reviews for user in members}
     )
     # then each review was signed by a majority, each member once, and decided once
