@@ -49,3 +49,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+# Under /api/ an address that names no route is the API's JSON 404, not the HTML page.
+handler404 = "oversight.api.page_not_found"

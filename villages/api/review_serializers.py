@@ -80,6 +80,20 @@ class ReviewSerializer(serializers.ModelSerializer):
     voided_signatures = serializers.SerializerMethodField()
     flags = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    # Optional choices are "" until set; a read-only model field would lose `allow_blank`, and
+    # the schema its "" (BlankEnum).
+    outcome = serializers.ChoiceField(
+        choices=choices.Outcome.choices, allow_blank=True, read_only=True
+    )
+    invoice_type = serializers.ChoiceField(
+        choices=choices.InvoiceType.choices, allow_blank=True, read_only=True
+    )
+    channel = serializers.ChoiceField(
+        choices=choices.DisclosureChannel.choices, allow_blank=True, read_only=True
+    )
+    programme = serializers.ChoiceField(
+        choices=choices.RosterProgramme.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Review
