@@ -24,6 +24,7 @@ from cases.services import public
 from cases.services.errors import NotFound
 from oversight import ratelimit
 from oversight.errors import OversightError
+from oversight.faults import StorageUnavailable
 
 REPORT_SCOPE = "public-report"
 RECEIPT_SCOPE = "public-receipt"
@@ -190,6 +191,12 @@ def report(request: HttpRequest) -> HttpResponse:
             )
         except public.AttachmentRefused as error:
             _service_error(form, error, "attachments")
+        except StorageUnavailable as error:
+            # The server's disk, not the reporter's input: 507 or 503, so they try again later.
+            _service_error(form, error)
+            return render(
+                request, "cases/public/report.html", {"form": form}, status=error.status_code
+            )
         except OversightError as error:
             _service_error(form, error)
         else:

@@ -49,5 +49,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# A database that does not answer is a 503 that says so (JSON under /api/), not a bare 500.
+handler500 = "oversight.faults.server_error"
 # Under /api/ an address that names no route is the API's JSON 404, not the HTML page.
 handler404 = "oversight.api.page_not_found"

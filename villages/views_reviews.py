@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from oversight.errors import NotPermitted, OversightError
+from oversight.faults import StorageUnavailable
 from oversight.shortcuts import get_restricted_or_404
 from villages import choices, services
 from villages import selectors_reviews as ledger
@@ -197,6 +198,10 @@ def _save(
     except services.AttachmentRefused as error:
         add_service_error(form, error, field="attachment")
         return None, 400
+    except StorageUnavailable as error:
+        # The disk is full or read-only: the review was not recorded either (one transaction).
+        add_service_error(form, error, field="attachment")
+        return None, error.status_code
     except OversightError as error:
         add_service_error(form, error)
         return None, 400
@@ -270,7 +275,8 @@ def _act(
     done: Any,
 ) -> HttpResponse:
     """Parse the action's form, call its one service and go back to the review; a refusal
-    re-renders the review's page with the reason: 403 if not permitted, else 400."""
+    re-renders the review's page with the reason: 403 if not permitted, 507 or 503 if the disk
+    is full or read-only, else 400."""
     review = ledger.review_for_page(request.user, pk)
     if form is not None and not form.is_valid():
         error = _("Check what you entered below.")
@@ -279,6 +285,8 @@ def _act(
         perform(request.user, review, form.cleaned_data if form is not None else {})
     except (OversightError, ValidationError) as refusal:
         status = 403 if isinstance(refusal, NotPermitted) else 400
+        if isinstance(refusal, StorageUnavailable):
+            status = refusal.status_code
         message = (
             refusal.message if isinstance(refusal, OversightError) else " ".join(refusal.messages)
         )

@@ -25,6 +25,7 @@ from cases.services.cases import case_url
 from cases.services.complaints import REPORTER_FIELDS, complaint_receive
 from cases.services.errors import InvalidInput, NotFound
 from oversight.errors import OversightError
+from oversight.faults import save_file
 from oversight.notify import notify
 from oversight.services import recorded, tracked_save
 from oversight.system import get_system_user
@@ -225,7 +226,8 @@ def _keep_files(
                 sha256=checked.sha256,
                 uploaded_by=None,
             )
-            attachment.file.save("file", checked.upload, save=False)
+            # A full or read-only disk: StorageUnavailable, no partial file, nothing kept.
+            save_file(attachment.file, "file", checked.upload)
             written.append(attachment)
             tracked_save(attachment, actor=actor, reason=reason)
     except BaseException:

@@ -6,12 +6,13 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from oversight.faults import StorageUnavailable
 from villages import choices, services
 from villages.api.review_serializers import ReviewSerializer, ReviewWriteSerializer
 from villages.models import Review, ReviewSignature, RiskFlag
@@ -225,19 +226,27 @@ class ReviewViewSet(
                 },
             )
         },
-        responses=ReviewSerializer,
+        responses={
+            200: ReviewSerializer,
+            503: OpenApiResponse(description="The file store cannot be written; nothing kept."),
+            507: OpenApiResponse(description="The file store is full; nothing kept."),
+        },
     )
     @action(detail=True, methods=["post"])
     def attachments(self, request: Request, pk: str | None = None) -> Response:
         """Attach a PDF, JPEG or PNG of at most 10 MB."""
         data = _validated(request, AttachInput)
         review = self.get_object()
-        services.review_attach(
-            actor=request.user,  # type: ignore[arg-type]
-            review=review,
-            upload=data["file"],
-            reason=data.get("reason", ""),
-        )
+        try:
+            services.review_attach(
+                actor=request.user,  # type: ignore[arg-type]
+                review=review,
+                upload=data["file"],
+                reason=data.get("reason", ""),
+            )
+        except StorageUnavailable as error:
+            # The disk is full (507) or read-only (503): nothing was kept; the client may retry.
+            return Response({"detail": str(error.message)}, status=error.status_code)
         return self._answer(review)
 
 

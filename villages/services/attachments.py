@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from oversight.errors import OversightError
+from oversight.faults import save_file
 from oversight.services import recorded, tracked_save
 from villages.models import Review, ReviewAttachment
 from villages.services import notices
@@ -61,7 +62,8 @@ def review_attach(
     *, actor: User, review: Review, upload: UploadedFile, reason: str = ""
 ) -> ReviewAttachment:
     """Attach a scanned voucher or photo; once submitted this is a change: reason required,
-    signatures voided. A refused file leaves nothing behind, in the database or on disk."""
+    signatures voided. A refused file leaves nothing behind, in the database or on disk; so does a
+    disk that is full or read-only (StorageUnavailable, raised before any row is written)."""
     review = _lock(review)
     _require_member(actor, review.village, "villages.change_review")
     if not review.is_editable:
@@ -85,7 +87,7 @@ def review_attach(
         sha256=sha256,
         uploaded_by=actor,
     )
-    attachment.file.save(upload.name or "file", upload, save=False)
+    save_file(attachment.file, upload.name or "file", upload)
     try:
         tracked_save(attachment, actor=actor, reason=reason)
         tracked_save(review, actor=actor, reason=reason)
