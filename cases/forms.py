@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from cases import choices, selectors
 from cases.models import Appeal, Case, CaseAssignment, Complaint, Deadline, Sanction
 from oversight.roles import DISTRICT_WIDE
+from oversight.validators import plausible_date
 from villages.forms_reviews import DATE_WIDGET
 from villages.models import Cadre, Village
 
@@ -29,7 +30,21 @@ def _with_all(label: Any, values: Any) -> list[tuple[str, Any]]:
     return [("", label), *values]
 
 
-class VillageChoiceField(forms.ModelChoiceField):
+class NoNulChoice:
+    """A choice looked up by text (a code, a username): a NUL byte is an invalid choice before
+    the lookup, which PostgreSQL would refuse with a DataError that Django does not catch."""
+
+    error_messages: dict[str, Any]
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)  # type: ignore[misc]
+
+
+class VillageChoiceField(NoNulChoice, forms.ModelChoiceField):
     """A village by its code, labelled with its township."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -43,7 +58,7 @@ class CadreChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name} · {obj.get_post_display()} · {obj.village.name}"
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(NoNulChoice, forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.first_name or obj.username
 
@@ -112,6 +127,7 @@ class ComplaintForm(forms.Form):
         label=_("Received at"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[plausible_date],
     )
     summary = forms.CharField(label=_("Summary"), max_length=200)
     content = forms.CharField(label=_("What was reported"), max_length=10000, widget=_text(6))
@@ -444,7 +460,9 @@ class SanctionForm(ActionForm):
 
     cadre = SingleCadreField(label=_("Cadre"), queryset=Cadre.objects.none())
     type = forms.ChoiceField(label=_("Sanction"), choices=choices.SanctionType.choices)
-    decided_on = forms.DateField(label=_("Decided on"), widget=DATE_WIDGET)
+    decided_on = forms.DateField(
+        label=_("Decided on"), widget=DATE_WIDGET, validators=[plausible_date]
+    )
     decision_no = forms.CharField(label=_("Decision number"), required=False, max_length=50)
     probation_years = forms.TypedChoiceField(
         label=_("Probation years (Party probation only)"),
@@ -477,7 +495,7 @@ class AppealFileForm(ActionForm):
 
     sanction = SanctionChoiceField(label=_("Sanction appealed"), queryset=Sanction.objects.none())
     level = forms.ChoiceField(label=_("Level"), choices=choices.AppealLevel.choices)
-    filed_on = forms.DateField(label=_("Filed on"), widget=DATE_WIDGET)
+    filed_on = forms.DateField(label=_("Filed on"), widget=DATE_WIDGET, validators=[plausible_date])
     grounds = forms.CharField(label=_("Grounds"), max_length=4000, widget=_text(3))
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -501,7 +519,9 @@ class AppealAcceptForm(ActionForm):
     id_prefix = "appeal_accept"
 
     appeal = AppealChoiceField(label=_("Appeal"), queryset=Appeal.objects.none())
-    accepted_on = forms.DateField(label=_("Accepted on"), widget=DATE_WIDGET)
+    accepted_on = forms.DateField(
+        label=_("Accepted on"), widget=DATE_WIDGET, validators=[plausible_date]
+    )
     reviewers = UsersChoiceField(
         label=_("Reviewers (not the case's investigators or trial reviewers)"),
         queryset=User.objects.none(),
@@ -533,7 +553,9 @@ class AppealDecideForm(ActionForm):
         empty_value=None,
         choices=[("", "—"), ("1", "1"), ("2", "2")],
     )
-    decided_on = forms.DateField(label=_("Decided on"), widget=DATE_WIDGET)
+    decided_on = forms.DateField(
+        label=_("Decided on"), widget=DATE_WIDGET, validators=[plausible_date]
+    )
     note = forms.CharField(label=_("Decision"), max_length=4000, widget=_text(3))
 
     def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:

@@ -68,7 +68,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 def _chosen_village(request: HttpRequest) -> Village | None:
     """The village the intake form is for (posted, or ?village= to list its cadres first)."""
     code = request.POST.get("village") or request.GET.get("village")
-    if not code:
+    if not code or "\x00" in code:  # PostgreSQL refuses NUL in a query: no such village
         return None
     return Village.objects.restrict(request.user, "view").filter(code=code).first()
 

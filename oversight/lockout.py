@@ -8,10 +8,27 @@ import math
 from typing import Any
 
 from axes.helpers import get_cool_off
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+# Longer than any account name (150), within the column axes records it in (255).
+RECORDED_USERNAME_LENGTH = 200
+
+
+def recorded_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> Any:
+    """The username django-axes records for a sign-in (AXES_USERNAME_CALLABLE): as typed, cut to
+    RECORDED_USERNAME_LENGTH. A name that long matches no account; PostgreSQL would refuse a
+    longer one in axes' varchar(255) column (a 500 instead of "wrong name or password")."""
+    # Where axes itself looks (axes.helpers.get_client_username) when no callable is set.
+    field = settings.AXES_USERNAME_FORM_FIELD
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    username = source.get(field, None)
+    if isinstance(username, str):
+        return username[:RECORDED_USERNAME_LENGTH]
+    return username
 
 
 def locked_out(

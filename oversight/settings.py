@@ -295,6 +295,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "oversight.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "oversight.lockout.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "oversight.lockout.recorded_username"  # cut to fit its column
 
 # Name of the account that background jobs and commands act as, so every history row has an actor.
 SYSTEM_USERNAME = "system"

@@ -17,9 +17,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from oversight.errors import OversightError
+from oversight.validators import plausible_date
 from villages import choices
 from villages.models import Cadre, DecisionStage, PowerItem, Review, RosterEntry, Township, Village
 from villages.services.reviews import COMMON_FIELDS, KIND_FIELDS, STAGE_FIELDS
+from villages.uploads import upload_refusal
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,6 +47,8 @@ def _model_fields(model: type[models.Model], names: list[str]) -> dict[str, form
             limits = [v for v in declared if type(v) is kind]
             if limits:
                 field.validators = [v for v in field.validators if type(v) is not kind] + limits
+        if isinstance(field, forms.DateField):
+            field.validators.append(plausible_date)
     return fields
 
 
@@ -206,6 +210,9 @@ def review_form_class(kind: str) -> type[ReviewFormBase]:
     return _FORM_CLASSES[kind]
 
 
+STAGE_COUNT_MAX = 100000  # as StageInputSerializer
+
+
 class StageForm(forms.Form):
     """One of the six stages of a 4+2 decision; a stage left empty is not recorded."""
 
@@ -215,6 +222,13 @@ class StageForm(forms.Form):
         self.stage = stage
         self.label = choices.DecisionStageCode(stage).label
         self.fields.update(_model_fields(DecisionStage, [*STAGE_FIELDS, "opinion"]))
+        # Head counts and votes within the API's bounds, whatever the database's integer range:
+        # an absurd count is an error on its own field, not on the sum of votes.
+        for name in STAGE_FIELDS:
+            field = self.fields[name]
+            if isinstance(field, forms.IntegerField):
+                field.validators.append(MaxValueValidator(STAGE_COUNT_MAX))
+                field.widget.attrs["max"] = STAGE_COUNT_MAX
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -321,3 +335,10 @@ class AttachForm(forms.Form):
         required=False,
         max_length=1000,
     )
+
+    def clean_file(self) -> Any:
+        """What the service would refuse, said on the field (the service still checks)."""
+        upload = self.cleaned_data["file"]
+        if refusal := upload_refusal(upload):
+            raise ValidationError(refusal)
+        return upload

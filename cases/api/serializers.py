@@ -23,6 +23,8 @@ from cases.models import (
 )
 from cases.selectors import case_redacted, complaint_redacted
 from cases.services import allowed_moves
+from oversight.api_fields import CodeRelatedField
+from oversight.validators import out_of_range, plausible_date
 from villages.models import Cadre, Village
 
 
@@ -38,6 +40,22 @@ class CodeField(serializers.ChoiceField):
         pairs = codes.choices if hasattr(codes, "choices") else [(c, c) for c in codes]
         kwargs.setdefault("help_text", "One of: " + ", ".join(str(code) for code, _ in pairs))
         super().__init__(pairs, **kwargs)
+
+
+class PlausibleDateTimeField(serializers.DateTimeField):
+    """A datetime between oversight.validators' bounds. DRF's own field overflows (a 500, not a
+    400) when a datetime at the calendar's edge, such as 0001-01-01T00:00, is put in the server's
+    time zone: that is refused as out of range, before the validators run."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validators", [plausible_date])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except OverflowError as error:
+            raise out_of_range() from error
 
 
 def _name(user: Any) -> str:
@@ -127,9 +145,9 @@ class ComplaintWriteSerializer(serializers.Serializer):
 
     The village and the accused are chosen among what the user may see (see __init__)."""
 
-    village = serializers.SlugRelatedField(slug_field="code", queryset=Village.objects.none())
+    village = CodeRelatedField(slug_field="code", queryset=Village.objects.none())
     channel = CodeField(choices.Channel)
-    received_at = serializers.DateTimeField(required=False)
+    received_at = PlausibleDateTimeField(required=False)
     summary = serializers.CharField(max_length=200)
     content = serializers.CharField(max_length=10000)
     categories = serializers.ListField(child=CodeField(choices.Category), allow_empty=False)
@@ -356,10 +374,14 @@ class SanctionInput(serializers.Serializer):
 
     cadre = serializers.IntegerField(help_text="The id of a cadre who is a subject of the case.")
     type = CodeField(choices.SanctionType)
-    decided_on = serializers.DateField()
+    decided_on = serializers.DateField(validators=[plausible_date])
     decision_no = serializers.CharField(required=False, allow_blank=True, max_length=50)
     probation_years = serializers.IntegerField(
-        required=False, allow_null=True, help_text="Only for party_probation: 1 or 2."
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2,
+        help_text="Only for party_probation: 1 or 2.",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 

@@ -32,6 +32,7 @@ from oversight.system import get_system_user
 from villages.choices import VillageKind
 from villages.models import Village
 from villages.services.attachments import MAX_ATTACHMENT_BYTES, sniff_content_type
+from villages.uploads import upload_problem
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -198,6 +199,8 @@ def _check_file(upload: UploadedFile) -> _CheckedFile:
     content_type = sniff_content_type(head)
     if content_type is None:
         raise AttachmentRefused(_("Only PDF, JPEG and PNG files are accepted."))
+    if problem := upload_problem(upload, content_type):
+        raise AttachmentRefused(problem)
     return _CheckedFile(upload, sha.hexdigest(), size, content_type)
 
 

@@ -43,6 +43,7 @@ pytestmark = pytest.mark.django_db
 A1, B1 = "320904103201", "320904110201"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+PNG += b"\x90wS\xde" + b"\x00\x00\x00\x00IEND\xaeB`\x82"  # its CRC and end: a whole file
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run"
 RECEIPT_SHAPE = re.compile(r"^[%s]{4}(-[%s]{4}){4}$" % ((vault.RECEIPT_ALPHABET,) * 2))
 REPORT = {

@@ -272,7 +272,7 @@ def test_a_pdf_is_attached_with_its_hash(committee):
     import hashlib
 
     review = _spending(_api(committee[0]))
-    content = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n"
+    content = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
     response = _api(committee[0]).post(
         f"/api/v1/reviews/{review['id']}/attachments/",
         {"file": SimpleUploadedFile("凭证.pdf", content)},

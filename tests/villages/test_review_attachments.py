@@ -20,6 +20,7 @@ from villages.models import Review, ReviewAttachment
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+PNG += b"\x90wS\xde" + b"\x00\x00\x00\x00IEND\xaeB`\x82"  # its CRC and end: a whole file
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run"
 TEN_MB = 10 * 1024 * 1024
 
@@ -145,7 +146,7 @@ def test_file_over_10_mb_is_refused_and_leaves_nothing(review, member_a):
 
 def test_file_of_exactly_10_mb_is_accepted(review, member_a):
     # given
-    content = b"%PDF-1.4\n" + b"0" * (TEN_MB - 9)
+    content = b"%PDF-1.4\n" + b"0" * (TEN_MB - 9 - 6) + b"%%EOF\n"
     # when
     attachment = services.review_attach(
         actor=member_a, review=review, upload=_upload("整十兆.pdf", content)

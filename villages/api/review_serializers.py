@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from oversight.api_fields import CodeRelatedField
+from oversight.validators import plausible_date
 from villages import choices
 from villages.models import (
     Cadre,
@@ -159,7 +161,7 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class StageInputSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=choices.DecisionStageCode.choices)
-    held_on = serializers.DateField(required=False, allow_null=True)
+    held_on = serializers.DateField(required=False, allow_null=True, validators=[plausible_date])
     expected = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=100000
     )
@@ -192,11 +194,11 @@ class ReviewWriteSerializer(serializers.Serializer):
     Every choice of a related record is limited to what the user may see (see __init__).
     """
 
-    village = serializers.SlugRelatedField(slug_field="code", queryset=Village.objects.none())
+    village = CodeRelatedField(slug_field="code", queryset=Village.objects.none())
     kind = serializers.ChoiceField(choices=choices.ReviewKind.choices)
     title = serializers.CharField(max_length=200)
-    occurred_on = serializers.DateField()
-    power_item = serializers.SlugRelatedField(
+    occurred_on = serializers.DateField(validators=[plausible_date])
+    power_item = CodeRelatedField(
         slug_field="code", queryset=PowerItem.objects.none(), required=False, allow_null=True
     )
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -228,7 +230,9 @@ class ReviewWriteSerializer(serializers.Serializer):
         choices=choices.DisclosureChannel.choices, required=False, allow_blank=True
     )
     items = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    published_on = serializers.DateField(required=False, allow_null=True)
+    published_on = serializers.DateField(
+        required=False, allow_null=True, validators=[plausible_date]
+    )
     programme = serializers.ChoiceField(
         choices=choices.RosterProgramme.choices, required=False, allow_blank=True
     )

@@ -16,6 +16,7 @@ from oversight.faults import StorageUnavailable
 from villages import choices, services
 from villages.api.review_serializers import ReviewSerializer, ReviewWriteSerializer
 from villages.models import Review, ReviewSignature, RiskFlag
+from villages.uploads import upload_refusal
 
 CHILDREN = ("responsible_cadres", "stages", "entries", "attachments")
 
@@ -271,6 +272,12 @@ class EscalateInput(serializers.Serializer):
 class AttachInput(serializers.Serializer):
     file = serializers.FileField(max_length=200, allow_empty_file=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+    def validate_file(self, upload: Any) -> Any:
+        """What the service would refuse, as a 400 naming `file` (the service still checks)."""
+        if refusal := upload_refusal(upload):
+            raise serializers.ValidationError(refusal)
+        return upload
 
 
 def _validated(request: Request, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from villages.models import Review, ReviewAttachment
 from villages.services import notices
 from villages.services.flags import review_refresh_flags
 from villages.services.reviews import NotEditable, _lock, _require_member, reopen_for_change
+from villages.uploads import upload_problem
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -76,6 +77,8 @@ def review_attach(
     content_type = sniff_content_type(head)
     if content_type is None:
         raise AttachmentRefused(_("Only PDF, JPEG and PNG files are accepted."))
+    if problem := upload_problem(upload, content_type):
+        raise AttachmentRefused(problem)
     reason = reason.strip()
     new_round = reopen_for_change(review, actor=actor, reason=reason)
     reason = reason or recorded(_("Attachment added"))
