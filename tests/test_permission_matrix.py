@@ -214,13 +214,16 @@ def test_every_route_has_a_matrix_entry():
 _history_rows = history_row_count
 
 
-def _ledger_ids(district: object) -> dict[str, int]:
-    """A draft and a submitted voucher of A1 and an attachment, recorded by a seated member."""
+def _ledger_ids(
+    district: object, village: object = None, vouchers: str = "记-2026-"
+) -> dict[str, int]:
+    """A draft and a submitted voucher of A1 (or `village`) and an attachment, recorded by a
+    seated member."""
     from tests.factories import MembershipFactory
     from villages import services
 
-    village = district.village_a1  # type: ignore[attr-defined]
-    recorder = MembershipFactory(committee=village.active_committee()).user
+    village = village or district.village_a1  # type: ignore[attr-defined]
+    recorder = MembershipFactory(committee=village.active_committee()).user  # type: ignore[attr-defined]
     fields = {key: value for key, value in SPENDING.items() if key != "voucher_no"}
 
     def record(voucher_no: str) -> object:
@@ -229,8 +232,8 @@ def _ledger_ids(district: object) -> dict[str, int]:
             fields={**fields, "voucher_no": voucher_no},
         )  # fmt: skip
 
-    draft = record("记-2026-001")
-    submitted = services.review_submit(actor=recorder, review=record("记-2026-002"))
+    draft = record(f"{vouchers}001")
+    submitted = services.review_submit(actor=recorder, review=record(f"{vouchers}002"))
     attachment = services.review_attach(actor=recorder, review=draft, upload=_pdf())
     return {"review_a1": draft.pk, "submitted_a1": submitted.pk, "attachment_a1": attachment.pk}  # type: ignore[attr-defined]
 
