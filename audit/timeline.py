@@ -46,6 +46,10 @@ WITHHELD_FIELDS = {
     "cases.complaintmessage": ("body",),
     "cases.caseevent": ("note",),
     "cases.appeal": ("grounds", "decision_note"),
+    # What a committee wrote when it escalated is its complaint: not for the village's officers
+    # (villages.selectors_reviews.escalation_withheld).
+    "villages.review": ("escalation_note", "opinion"),
+    "villages.reviewsignature": ("opinion",),
 }
 # Fields no page shows, so no timeline does either: a public reporter's receipt is checked
 # against this hash and nothing else.
@@ -217,8 +221,9 @@ def display(f: models.Field[Any, Any], value: Any, names: dict[tuple[str, Any], 
     return str(value)
 
 
-def withheld_fields(user: Any, label: str, pk: int) -> frozenset[str]:
-    """The fields of this record whose values `user` may not read now (one query at most)."""
+def withheld_fields(user: Any, label: str, pk: int, latest: Any = None) -> frozenset[str]:
+    """The fields of this record whose values `user` may not read now (one query at most);
+    `latest`, the record's newest history row if already read, spares a review's query."""
     fields = WITHHELD_FIELDS.get(label)
     if not fields:
         return frozenset()
@@ -226,6 +231,8 @@ def withheld_fields(user: Any, label: str, pk: int) -> frozenset[str]:
     from cases.selectors import case_redacted, complaint_redacted
 
     withheld = frozenset(fields)
+    if label in ("villages.review", "villages.reviewsignature"):
+        return withheld if _escalation_withheld(user, label, pk, latest) else frozenset()
     if label in ("cases.complaint", "cases.complaintmessage"):
         if user.has_perm("cases.change_complaint"):
             return frozenset()
@@ -249,6 +256,33 @@ def withheld_fields(user: Any, label: str, pk: int) -> frozenset[str]:
         appeal = Appeal._base_manager.select_related("sanction__case").filter(pk=pk).first()
         case = appeal.sanction.case if appeal is not None else None
     return withheld if case is None or case_redacted(user, case) else frozenset()
+
+
+def _actor(entry: LedgerEntry | None, previous: Any, row: Any, withheld: frozenset[str]) -> str:
+    """Who made this version; for a reader from whom the escalation is withheld, the version
+    that escalated a review was made by "the supervision committee", not by its member."""
+    from villages.selectors_reviews import escalates
+
+    if "escalation_note" in withheld and escalates(previous, row):
+        return str(_("The supervision committee"))
+    return entry.actor_name if entry is not None else ""
+
+
+def _escalation_withheld(user: Any, label: str, pk: int, latest: Any) -> bool:
+    from villages.choices import Outcome
+    from villages.models import Review, ReviewSignature
+    from villages.selectors_reviews import escalation_withheld
+
+    if label == "villages.review":
+        # (a history row carries the escalated_at and village_id the rule reads)
+        review = latest if latest is not None else Review._base_manager.filter(pk=pk).first()
+    else:
+        signature = ReviewSignature._base_manager.select_related("review").filter(pk=pk).first()
+        if signature is not None and signature.outcome != Outcome.ESCALATE:
+            return False
+        review = signature.review if signature is not None else None
+    # A review that no longer exists keeps its secret: nothing says who may read it now.
+    return review is None or escalation_withheld(user, review)
 
 
 def _changes(
@@ -342,7 +376,7 @@ def record_timeline(user: Any, label: str, pk: int, as_of: datetime.date | None 
     rows = list(history._default_manager.filter(**{pk_name: pk}).order_by("history_date", "pk"))
     fields = _fields(model)
     names = related_names(rows, fields)
-    withheld = withheld_fields(user, label, pk)
+    withheld = withheld_fields(user, label, pk, rows[-1] if rows else None)
     versions = []
     previous = None
     for row in rows:
@@ -352,7 +386,7 @@ def record_timeline(user: Any, label: str, pk: int, as_of: datetime.date | None 
                 history_id=row.history_id,
                 at=row.history_date,
                 action=row.history_type,
-                actor=entry.actor_name if entry is not None else "",
+                actor=_actor(entry, previous, row, withheld),
                 reason=entry.reason if entry is not None else (row.history_change_reason or ""),
                 seq=entry.seq if entry is not None else None,
                 chain=entry.chain if entry is not None else None,

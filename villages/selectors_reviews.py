@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from villages.choices import MemberRole, ReviewStatus
 from villages.models import (
+    CommitteeMembership,
     DecisionStage,
     Review,
     ReviewRecusal,
@@ -30,6 +31,23 @@ VIEW_FLAGS = "villages.view_riskflag"
 def may_see_flags(user: Any) -> bool:
     """Village officers read their village's reviews but never the flags raised about it."""
     return bool(user.has_perm(VIEW_FLAGS))
+
+
+def escalation_withheld(user: Any, review: Review) -> bool:
+    """Whether `user` reads that the review was escalated but not why: the escalation note is
+    the committee's complaint to the discipline commission, and the village's officers, who may
+    be the very cadres it is about, read neither complaints nor who made them (DOMAIN.md §3,
+    retaliation). Its readers: whoever reads complaints (discipline staff, district auditors)
+    and whoever has sat on the village's committee."""
+    if review.escalated_at is None or user.has_perm("cases.view_complaint"):
+        return False
+    # Remembered on the user per village: a list of one village's reviews asks once.
+    seated = user.__dict__.setdefault("_seated_in_villages", {})
+    if review.village_id not in seated:
+        seated[review.village_id] = CommitteeMembership.objects.filter(
+            committee__village_id=review.village_id, user=user
+        ).exists()
+    return not seated[review.village_id]
 
 
 def may_record(user: Any, village: Village) -> bool:
@@ -129,9 +147,21 @@ def review_stages(review: Review) -> list[DecisionStage]:
     return sorted(review.stages.all(), key=lambda s: s.order)
 
 
-def review_history(review: Review) -> QuerySet[Any]:
-    """The review's history rows, newest first, with their actors."""
-    return review.history.select_related("history_user").order_by("-history_date", "-history_id")
+def review_history(user: Any, review: Review) -> list[Any]:
+    """The review's history rows, newest first, with their actors. Where the escalation note is
+    withheld from `user`, so is who escalated: that version's `actor_withheld` is set."""
+    rows = list(
+        review.history.select_related("history_user").order_by("-history_date", "-history_id")
+    )
+    if escalation_withheld(user, review):
+        for row, older in zip(rows, [*rows[1:], None], strict=True):
+            row.actor_withheld = escalates(older, row)
+    return rows
+
+
+def escalates(previous: Any, row: Any) -> bool:
+    """Whether history `row` is the version in which the review was escalated."""
+    return row.escalated_at is not None and (previous is None or previous.escalated_at is None)
 
 
 def review_facts(review: Review) -> list[dict[str, Any]]:

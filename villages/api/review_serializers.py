@@ -24,6 +24,7 @@ from villages.models import (
     Village,
 )
 from villages.models.reviews import MAX_AMOUNT
+from villages.selectors_reviews import escalation_withheld
 
 
 class StageSerializer(serializers.ModelSerializer):
@@ -141,15 +142,36 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def _withheld(self, review: Review) -> bool:
+        """The review page's rule (selectors_reviews.escalation_withheld): a village officer
+        reads that the committee escalated, never what it wrote to the commission."""
+        request = self.context.get("request")
+        return request is not None and escalation_withheld(request.user, review)
+
+    def to_representation(self, review: Review) -> Any:
+        data = super().to_representation(review)
+        if self._withheld(review):
+            data["escalation_note"] = ""
+            if review.outcome == choices.Outcome.ESCALATE:
+                data["opinion"] = ""
+        return data
+
+    def _signatures(self, review: Review, voided: bool) -> Any:
+        rows = [s for s in review.signatures.all() if (s.voided_at is not None) == voided]
+        data = SignatureSerializer(rows, many=True).data
+        if self._withheld(review):
+            for row in data:
+                if row["outcome"] == choices.Outcome.ESCALATE:
+                    row["opinion"] = ""
+        return data
+
     @extend_schema_field(SignatureSerializer(many=True))
     def get_signatures(self, review: Review) -> Any:
-        rows = [s for s in review.signatures.all() if s.voided_at is None]
-        return SignatureSerializer(rows, many=True).data
+        return self._signatures(review, voided=False)
 
     @extend_schema_field(SignatureSerializer(many=True))
     def get_voided_signatures(self, review: Review) -> Any:
-        rows = [s for s in review.signatures.all() if s.voided_at is not None]
-        return SignatureSerializer(rows, many=True).data
+        return self._signatures(review, voided=True)
 
     @extend_schema_field(FlagSerializer(many=True))
     def get_flags(self, review: Review) -> Any:
