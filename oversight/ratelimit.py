@@ -2,10 +2,11 @@
 account (the public report and its receipt).
 
 Fixed windows counted with `cache.incr`, which is atomic on Redis and on the local-memory cache,
-so several web processes sharing Redis share one count. The client is its REMOTE_ADDR; behind a
-proxy that must be the proxy's job to set (X-Forwarded-For is trivially forged, so it is not
-read here). The address goes into the cache key only as a hash: the cache never holds a
-reporter's address.
+so several web processes sharing Redis share one count. The client is its REMOTE_ADDR, unless
+that is one of the reverse proxies named in TRUSTED_PROXIES: then it is the nearest address in
+X-Forwarded-For that is not one of them (read from the right, as each proxy appends the address
+it saw). X-Forwarded-For from anyone else is ignored, because anyone can forge it. The address
+goes into the cache key only as a hash: the cache never holds a reporter's address.
 """
 
 from __future__ import annotations
@@ -13,25 +14,52 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import time
+from functools import cache as memoize
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
 
-def client_address(request: HttpRequest) -> str:
-    """The address the request came from, as the web server saw it."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+@memoize
+def _proxies(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    networks = _proxies(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
+    return any(address in network for network in networks)
+
+
+def _ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip()) if text else None
+    except ValueError:
+        return None
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's IP address for the sign-in lock-out (django-axes' AXES_CLIENT_IP_CALLABLE):
-    REMOTE_ADDR when it is one, else None (a sign-in made in code has no address, and the
-    lock-out's records keep addresses in an IP column)."""
-    address = request.META.get("REMOTE_ADDR")
-    try:
-        return str(ipaddress.ip_address(address)) if address else None
-    except ValueError:
-        return None
+    """The client's IP address (also django-axes' AXES_CLIENT_IP_CALLABLE), or None when the
+    request has none (a sign-in made in code; the lock-out keeps addresses in an IP column).
+
+    REMOTE_ADDR, or behind a trusted proxy the last address before the trusted ones in
+    X-Forwarded-For; a malformed entry there stops the walk at the proxy that passed it on."""
+    address = _ip(request.META.get("REMOTE_ADDR"))
+    if address is None or not _trusted(address):
+        return str(address) if address is not None else None
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        forwarded = _ip(hop)
+        if forwarded is None:
+            break
+        address = forwarded
+        if not _trusted(forwarded):
+            break
+    return str(address)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the request came from (client_ip), or "unknown"."""
+    return client_ip(request) or str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 def _key(request: HttpRequest, scope: str, window: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import ipaddress
 import os
 from pathlib import Path
 
@@ -286,8 +287,18 @@ CONTENT_SECURITY_POLICY = {
 # Sign-in lock-out (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one account from
 # one address, that account is locked from that address for AXES_COOLOFF_MINUTES (a 429 page or
 # JSON answer with Retry-After). By account *and* address, so nobody can lock a colleague out
-# from elsewhere by typing their name; a success resets the count. The address is REMOTE_ADDR,
-# as for the public throttles (oversight.ratelimit): X-Forwarded-For is never trusted here.
+# from elsewhere by typing their name; a success resets the count. The address is the client's
+# as for the public throttles (oversight.ratelimit.client_ip): REMOTE_ADDR, or behind one of
+# TRUSTED_PROXIES the address that proxy received the request from.
+# The reverse proxies (addresses or networks) whose X-Forwarded-For is believed; nobody else's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
+        ) from _exc
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
