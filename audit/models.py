@@ -243,3 +243,50 @@ class Export(TimeStampedModel):
     def is_ready(self) -> bool:
         """The file is written and may be downloaded."""
         return self.status == ExportStatus.DONE and bool(self.file)
+
+
+class AccountAction(models.TextChoices):
+    """What an administrator did to an account in the admin."""
+
+    CREATED = "created", _("Account created")
+    CHANGED = "changed", _("Account changed")
+    PASSWORD_SET = "password_set", _("Password set by an administrator")
+
+
+class AccountChangeQuerySet(RestrictedQuerySet["AccountChange"]):
+    """District-level: read by whoever holds audit.view_accountchange (the district auditor and
+    the administrator), nobody else."""
+
+
+class AccountChange(TimeStampedModel):
+    """One administration of a user account through the admin: who did what to which account,
+    why, and what changed (field names; roles and the active flag before and after; never a
+    password). Accounts are Django's own table and keep no history; this record does, so every
+    account change is a history row, and thus a ledger entry in the district chain, naming the
+    administrator and the reason they typed."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    username = models.CharField(_("user name"), max_length=150)
+    action = models.CharField(_("action"), max_length=20, choices=AccountAction.choices)
+    # {"fields": [...], "roles": {"before": [...], "after": [...]}, "is_active": {...}, ...}
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    history = tracked_history()
+    objects = models.Manager.from_queryset(AccountChangeQuerySet)()
+    scope_path: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = _("account change")
+        verbose_name_plural = _("account changes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            choices_constraint("action", AccountAction.values, "accountchange_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.get_action_display()}"

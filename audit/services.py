@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit import exports
-from audit.models import Export, ExportFormat, ExportStatus, LedgerEntry
+from audit.models import AccountChange, Export, ExportFormat, ExportStatus, LedgerEntry
 from audit.selectors import may_see_feed
 from oversight import outbox
 from oversight.errors import NotPermitted, OversightError
@@ -164,3 +164,22 @@ def export_request(*, actor: Any, format: str, filters: Mapping[str, Any]) -> Ex
         return export
     export = export_create(actor=actor, format=format, filters=filters)
     return export_build(export=export, actor=actor)
+
+
+def account_record(
+    *, actor: Any, account: Any, action: str, changes: Mapping[str, Any], reason: str
+) -> AccountChange:
+    """Record one administration of `account` (audit.admin's account pages call it inside the
+    admin's own transaction, so the account's change and its record stand or fall together)."""
+    reason = reason.strip()
+    if not reason:
+        raise OversightError(_("Say why the account is changed."))
+    if any("password" in field for field in changes.get("fields", ())):
+        raise OversightError(_("A password is never recorded."))
+    return tracked_save(
+        AccountChange(
+            account=account, username=account.get_username(), action=action, changes=dict(changes)
+        ),
+        actor=actor,
+        reason=reason,
+    )

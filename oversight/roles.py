@@ -169,6 +169,8 @@ ROLES: tuple[Role, ...] = (
             *_READ_FLAGS,
             *_READ_CASES,
             "audit.view_export",
+            # Who administered which account, and why (audit.admin).
+            "audit.view_accountchange",
             "oversight.view_heartbeat",
             DISTRICT_WIDE,
         ),
@@ -215,6 +217,7 @@ ROLES: tuple[Role, ...] = (
             "auth.view_user",
             "auth.add_user",
             "auth.change_user",
+            "audit.view_accountchange",
             "auth.view_group",
         ),
     ),
