@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import ExportFormat, LedgerEntry
@@ -76,7 +76,7 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
 )
 _VALUES = (
     "at",
-    "actor_name",
+    "shown_actor",  # the actor as the export's reader may read it (audit.selectors)
     "action",
     "model",
     "object_id",
@@ -143,7 +143,9 @@ def district_entries(stored: Mapping[str, str]) -> Any:
     (as the system user, who holds no role). The same filters as `feed_entries`, over every
     entry instead of a user's; the reporter vault stays out."""
     kwargs = feed_filters(stored)
-    entries = LedgerEntry.objects.exclude(model__in=NEVER_EXPORTED)
+    entries = LedgerEntry.objects.exclude(model__in=NEVER_EXPORTED).annotate(
+        shown_actor=F("actor_name")
+    )
     if "village" in kwargs:
         entries = entries.filter(village__code=kwargs["village"])
     if "township" in kwargs:

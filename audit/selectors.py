@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import Case, F, Lookup, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,7 +101,38 @@ def visible_entries(user: Any) -> QuerySet[LedgerEntry]:
         entries = entries.filter(village_id__in=village_ids_in_jurisdiction(user))
     if any(label.startswith("cases.") for label in labels):
         entries = _without_the_accused(entries, user)
-    return entries
+    return _with_shown_actor(entries, user)
+
+
+COMMITTEE = _("The supervision committee")
+
+
+def escalators_hidden(user: Any) -> Q | None:
+    """The entries whose actor `user` may not read (None: all may be read): the version that
+    escalated a review, in a village whose committee `user` never sat on, for whoever does not
+    read complaints. The escalation is the committee's complaint and its author a member exposed
+    to retaliation (villages.selectors_reviews.escalation_withheld, the review page's rule).
+    Needs the `changed_text` alias of `_with_shown_actor`."""
+    if user is None or user.has_perm("cases.view_complaint"):
+        return None
+    from villages.models import CommitteeMembership
+
+    seated = CommitteeMembership.objects.filter(user=user).values("committee__village_id")
+    escalating = Q(model="villages.review", changed_text__contains='"escalation_note"')
+    return escalating & ~Q(village_id__in=seated)
+
+
+def _with_shown_actor(entries: QuerySet[LedgerEntry], user: Any) -> QuerySet[LedgerEntry]:
+    """`shown_actor` and `shown_actor_id`: the actor as `user` may read it, for the feed, its
+    API and exports (the committee, not the member, where escalators_hidden says so)."""
+    entries = entries.alias(changed_text=Cast("changed_fields", output_field=TextField()))
+    hidden = escalators_hidden(user)
+    if hidden is None:
+        return entries.annotate(shown_actor=F("actor_name"), shown_actor_id=F("actor_id"))
+    return entries.annotate(
+        shown_actor=Case(When(hidden, then=Value(str(COMMITTEE))), default=F("actor_name")),
+        shown_actor_id=Case(When(hidden, then=Value(None)), default=F("actor_id")),
+    )
 
 
 # --- The change feed -----------------------------------------------------------------------------
@@ -214,7 +246,9 @@ def feed_entries(
         by_actor = Q(actor_id__in=named)
         if actor.isdigit():
             by_actor |= Q(actor_id=int(actor))
-        entries = entries.filter(by_actor)
+        # Whose actor is hidden is not found by its actor either.
+        hidden = escalators_hidden(user)
+        entries = entries.filter(by_actor if hidden is None else by_actor & ~hidden)
     if model:
         entries = entries.filter(model=model)
     if action:

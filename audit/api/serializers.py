@@ -14,8 +14,12 @@ class FeedEntrySerializer(serializers.Serializer):
     """One ledger entry of the change feed."""
 
     at = serializers.DateTimeField()
-    actor = serializers.CharField(source="actor_name", help_text="The actor's name when it acted.")
-    actor_id = serializers.IntegerField(allow_null=True)
+    actor = serializers.CharField(
+        source="shown_actor",
+        help_text="The actor's name when it acted (the committee's, where the reader may not "
+        "know which member escalated).",
+    )
+    actor_id = serializers.IntegerField(source="shown_actor_id", allow_null=True)
     action = serializers.SerializerMethodField()
     model = serializers.CharField(help_text='The record type, as "app.model".')
     object_id = serializers.CharField()

@@ -29,8 +29,19 @@ def escalated(district, chair_a, member_a):
     return services.review_escalate(actor=member_a, review=review, note=NOTE)
 
 
-def _surfaces(client, review) -> dict[str, str]:
-    return {
+def _export(user) -> str:
+    """The CSV of the change feed that `user` exports."""
+    from audit import services as audit_services
+
+    export = audit_services.export_request(actor=user, format="csv", filters={})
+    export.refresh_from_db()
+    with export.file.open("rb") as handle:
+        return handle.read().decode("utf-8-sig")
+
+
+def _surfaces(client, review, user=None) -> dict[str, str]:
+    seen = {} if user is None else {"export": _export(user)}
+    return seen | {
         "page": client.get(f"/reviews/{review.pk}/").content.decode(),
         "api": client.get(f"/api/v1/reviews/{review.pk}/").content.decode(),
         "list api": client.get("/api/v1/reviews/").content.decode(),
@@ -38,19 +49,29 @@ def _surfaces(client, review) -> dict[str, str]:
         "timeline api": client.get(
             f"/api/v1/audit/records/villages.review/{review.pk}/"
         ).content.decode(),
+        "feed": client.get("/audit/?model=villages.review").content.decode(),
+        "feed api": client.get("/api/v1/audit/changes/?model=villages.review").content.decode(),
     }
 
 
 def test_the_village_officer_reads_that_it_was_escalated_but_not_what_or_by_whom(
     client, escalated, officer_a, member_a
 ):
-    # when the village's officer opens the review everywhere it is shown
+    # when the village's officer opens the review everywhere it is shown, and exports the feed
     client.force_login(officer_a)
-    seen = _surfaces(client, escalated)
+    seen = _surfaces(client, escalated, officer_a)
 
     # then the note and the escalating member's name appear nowhere
     assert [where for where, body in seen.items() if NOTE in body] == []
     assert [where for where, body in seen.items() if _name(member_a) in body] == []
+    # (the feed lists the escalation, as the committee's)
+    assert "村务监督委员会" in seen["feed"] or "supervision committee" in seen["feed"]
+    # and looking the member up in the feed does not find the escalation either
+    by_member = client.get(
+        f"/api/v1/audit/changes/?model=villages.review&actor={member_a.username}"
+    ).json()["results"]
+    assert not any("escalation_note" in row["changed_fields"] for row in by_member)
+    assert client.get(f"/api/v1/audit/changes/?actor={member_a.pk}").json()["results"] == []
     # and the page still says the committee reported it, and the commission's stage
     page = client.get(f"/reviews/{escalated.pk}/")
     assert page.status_code == 200
@@ -63,13 +84,14 @@ def test_the_committee_and_the_commission_still_read_the_note(
     request, client, escalated, reader, member_a
 ):
     # when a member, township discipline staff or the district auditor opens it
-    client.force_login(request.getfixturevalue(reader))
-    seen = _surfaces(client, escalated)
+    user = request.getfixturevalue(reader)
+    client.force_login(user)
+    seen = _surfaces(client, escalated, user)
 
-    # then the note is on the page, over the API and in the timeline
+    # then the note is on the page, over the API and in the timeline, and the member is named
     assert NOTE in seen["page"] and NOTE in seen["api"] and NOTE in seen["timeline"]
     assert 'id="escalation-withheld"' not in seen["page"]
-    assert _name(member_a) in seen["timeline"]
+    assert all(_name(member_a) in seen[where] for where in ("timeline", "feed", "export"))
 
 
 def test_an_escalating_signature_keeps_its_opinion_from_the_officer(
