@@ -42,7 +42,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import ExportFormat, LedgerEntry
-from audit.selectors import ACTIONS, feed_entries
+from audit.selectors import ACTIONS, by_period, feed_entries
 from oversight.errors import OversightError
 
 EXPORT_TZ = ZoneInfo("Asia/Shanghai")
@@ -133,11 +133,6 @@ def feed_filters(stored: Mapping[str, str]) -> dict[str, Any]:
     return kwargs
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight of `day` in the district's time zone."""
-    return datetime.datetime.combine(day, datetime.time.min, EXPORT_TZ)
-
-
 def district_entries(stored: Mapping[str, str]) -> Any:
     """The whole district's entries matching a stored filter, for a command run on the server
     (as the system user, who holds no role). The same filters as `feed_entries`, over every
@@ -164,13 +159,9 @@ def district_entries(stored: Mapping[str, str]) -> Any:
         entries = entries.filter(model=kwargs["model"])
     if "action" in kwargs:
         entries = entries.filter(action=kwargs["action"])
-    if "since" in kwargs:
-        entries = entries.filter(at__gte=_day_start(kwargs["since"]))
-    if "until" in kwargs:
-        entries = entries.filter(at__lt=_day_start(kwargs["until"] + datetime.timedelta(days=1)))
     if "has_reason" in kwargs:
         entries = entries.exclude(reason="") if kwargs["has_reason"] else entries.filter(reason="")
-    return entries
+    return by_period(entries, kwargs.get("since"), kwargs.get("until"))
 
 
 def export_entries(user: Any, stored: Mapping[str, str], upto: int, *, district: bool) -> Any:

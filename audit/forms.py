@@ -12,7 +12,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import ACTIONS, visible_labels
-from oversight.validators import plausible_date
 from villages.models import Township
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -55,12 +54,8 @@ class FeedFilterForm(forms.Form):
             ]
         ),
     )
-    since = forms.DateField(
-        label=_("Since"), required=False, widget=DATE_WIDGET, validators=[plausible_date]
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=DATE_WIDGET, validators=[plausible_date]
-    )
+    since = forms.DateField(label=_("Since"), required=False, widget=DATE_WIDGET)
+    until = forms.DateField(label=_("Until"), required=False, widget=DATE_WIDGET)
     has_reason = forms.NullBooleanField(
         label=_("Reason"),
         required=False,

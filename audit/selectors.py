@@ -253,13 +253,28 @@ def feed_entries(
         entries = entries.filter(model=model)
     if action:
         entries = entries.filter(action=action)
-    if since is not None:
-        entries = entries.filter(at__gte=_day_start(since))
-    if until is not None:
-        entries = entries.filter(at__lt=_day_start(until + datetime.timedelta(days=1)))
     if has_reason is not None:
         entries = entries.exclude(reason="") if has_reason else entries.filter(reason="")
+    return by_period(entries, since, until)
+
+
+def by_period(
+    entries: QuerySet[LedgerEntry], since: datetime.date | None, until: datetime.date | None
+) -> QuerySet[LedgerEntry]:
+    """The entries of whole days `since` to `until`, both included. A day beyond the dates a
+    record can carry (oversight.validators) counts as that bound: the same rows, without the
+    arithmetic running off the calendar (9999-12-31 + 1 day)."""
+    if since is not None:
+        entries = entries.filter(at__gte=_day_start(_bounded(since)))
+    if until is not None:
+        entries = entries.filter(at__lt=_day_start(_bounded(until) + datetime.timedelta(days=1)))
     return entries
+
+
+def _bounded(day: datetime.date) -> datetime.date:
+    from oversight.validators import EARLIEST, LATEST
+
+    return min(max(day, EARLIEST), LATEST + datetime.timedelta(days=1))
 
 
 def feed_page(

@@ -166,6 +166,23 @@ def test_filters_narrow_the_feed(client, district, district_official, township_s
     assert not _entries(client.get(URL + "?until=2000-01-01"))
 
 
+def test_a_period_to_the_ends_of_the_calendar_is_an_open_period(
+    client, district, district_official
+):
+    # given the changes of the district fixture
+    client.force_login(district_official)
+    everything = {e.pk for e in _entries(client.get(URL))}
+
+    # when the period runs from the calendar's first day to its last (or far beyond the records)
+    wide = client.get(URL + "?since=0001-01-01&until=9999-12-31")
+    far = client.get(URL + "?since=9999-12-31")
+
+    # then it is every change, and none: never an overflow
+    assert (wide.status_code, far.status_code) == (200, 200)
+    assert everything and {e.pk for e in _entries(wide)} == everything
+    assert _entries(far) == []
+
+
 def test_a_filter_that_does_not_parse_is_shown_and_ignored(client, district, district_official):
     client.force_login(district_official)
     response = client.get(URL + "?since=yesterday&action=exploded")
