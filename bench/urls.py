@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from bench import views
+from oversight.urls import handler404, handler500  # noqa: F401 (the project's error pages)
 from oversight.urls import urlpatterns as project_urlpatterns
 
 urlpatterns: list[URLPattern | URLResolver] = [
