@@ -174,3 +174,22 @@ def test_the_district_auditor_reads_account_changes_and_the_ledger_verifies(
     client.force_login(township_staff)
     assert client.get(f"/audit/records/audit.accountchange/{record.pk}/").status_code == 404
     assert verify_ledger().ok
+
+
+@pytest.mark.parametrize("weak", ["12345678", "password", "short1", "new.member2026"])
+def test_a_weak_password_is_refused_and_nothing_is_recorded(client, administrator, weak):
+    """Django's password validators (AUTH_PASSWORD_VALIDATORS): numeric, common, too short, or
+    too like the account's name."""
+    account = UserFactory(username="new.member2026")
+    old_hash = account.password
+    client.force_login(administrator)
+
+    response = client.post(
+        f"{ADMIN_USERS}{account.pk}/password/", {"password1": weak, "password2": weak}
+    )
+
+    assert response.status_code == 200  # the form again, with the reason
+    assert response.context["form"].errors
+    account.refresh_from_db()
+    assert account.password == old_hash
+    assert not AccountChange.objects.exists()
