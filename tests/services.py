@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import dj_database_url
 import psycopg
 import redis
+from cryptography.fernet import Fernet
 
 
 def free_port() -> int:
@@ -57,3 +58,27 @@ def own_redis(db: int) -> Iterator[str]:
             yield url
         finally:
             client.flushdb()
+
+
+def production_env(
+    database: str, *, leave_out: frozenset[str] = frozenset(), **values: str
+) -> dict[str, str]:
+    """The environment of the application served in production shape (DEBUG off, fresh secrets,
+    plain HTTP on loopback, no mail) against `database`: this process's environment without
+    make's variables, the broker and `leave_out`, then `values` (tests/test_serve.py,
+    tests/oversight/test_db_restart.py)."""
+    skip = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "CELERY_BROKER_URL", *leave_out}
+    env = {key: value for key, value in os.environ.items() if key not in skip}
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=Fernet.generate_key().decode() * 2,
+        ALLOWED_HOSTS="127.0.0.1",
+        OVERSIGHT_VAULT_KEY=Fernet.generate_key().decode(),
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        DATABASE_URL=database,
+    )
+    env.update(values)
+    return env

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from cryptography.fernet import Fernet
 
-from tests.services import free_port, fresh_database, own_redis
+from tests.services import free_port, fresh_database, own_redis, production_env
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_DB = 11  # a Redis database nothing else on the shared server uses; flushed before and after
@@ -111,25 +110,14 @@ def _runs(page: str) -> int | None:
 
 
 def _serve_env(database: str, broker: str, port: int, run_dir: Path) -> dict[str, str]:
-    skip = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-    env = {k: v for k, v in os.environ.items() if k not in skip}
-    env.update(
+    return production_env(
+        database,
         DJANGO_SETTINGS_MODULE="oversight.settings",
-        DEBUG="false",
-        SECRET_KEY=Fernet.generate_key().decode() * 2,
-        ALLOWED_HOSTS="127.0.0.1",
-        OVERSIGHT_VAULT_KEY=Fernet.generate_key().decode(),
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        DATABASE_URL=database,
         REDIS_URL=broker,
         BIND=f"127.0.0.1:{port}",
         OVERSIGHT_RUN_DIR=str(run_dir),
         LOG_LEVEL="INFO",
     )
-    return env
 
 
 def _create_administrator(env: dict[str, str]) -> None:

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from django.db import OperationalError
 from django.db.utils import ConnectionHandler
 from django.utils import translation
@@ -42,7 +41,7 @@ from django.utils.html import escape
 
 from oversight.faults import DATABASE_DOWN, RETRY_AFTER_SECONDS
 from tests.oversight.pgcluster import PrivateCluster, private_cluster
-from tests.services import free_port
+from tests.services import free_port, production_env
 
 pytestmark = pytest.mark.postgres
 
@@ -144,23 +143,13 @@ class Served:
 
 
 def _environment(database: str, port: int) -> dict[str, str]:
-    skip = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "CELERY_BROKER_URL", "REDIS_URL", "BIND"}
-    env = {k: v for k, v in os.environ.items() if k not in skip}
-    env.update(
+    return production_env(
+        database,
+        leave_out=frozenset({"REDIS_URL", "BIND"}),
         DJANGO_SETTINGS_MODULE="tests.oversight.served_settings",
-        DEBUG="false",
-        SECRET_KEY=Fernet.generate_key().decode() * 2,
-        ALLOWED_HOSTS="127.0.0.1",
-        OVERSIGHT_VAULT_KEY=Fernet.generate_key().decode(),
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        DATABASE_URL=database,
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
