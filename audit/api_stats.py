@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -50,7 +55,10 @@ def request_filters(user: Any, data: Any) -> stats.Filters:
         OpenApiParameter("year", int, description="Calendar year (this year when left out)."),
         OpenApiParameter("township", str, description="Township code (9 digits)."),
     ],
-    responses=SummarySerializer,
+    responses={
+        200: SummarySerializer,
+        404: OpenApiResponse(description="A township out of your jurisdiction (looks missing)."),
+    },
 )
 @api_view(["GET"])
 def summary(request: Request) -> Response:

@@ -194,6 +194,17 @@ def test_api_as_district_auditor(case: Any, data: Any, district_official: Any, s
     _fuzz(case, district_official, seeded, data)
 
 
+@schema.parametrize()
+@schema.given(data=st.data())
+@FUZZ_SETTINGS
+def test_api_as_township_discipline_staff(
+    case: Any, data: Any, township_staff: Any, seeded: Any
+) -> None:
+    """Beyond the issue's two personas: township A's discipline staff, who register complaints
+    and move cases, so those operations meet answers other than 403 and 404 too."""
+    _fuzz(case, township_staff, seeded, data)
+
+
 def test_an_api_address_that_names_no_route_is_the_json_404(client, member_a):
     """The router refuses an id that is not a whole number before any view runs; under /api/
     that is still the API's documented JSON 404, not the HTML page (found by the fuzzer)."""
