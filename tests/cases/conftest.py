@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from cases import services
-from cases.choices import Category, Channel
+from cases.choices import CaseStatus, Category, Channel
 from cases.models import Case, Complaint
 from tests.conftest import District
 from villages.choices import CadrePost
@@ -49,6 +49,17 @@ def make_case(actor: User, district: District, **overrides: Any) -> Case:
     }
     fields.update(overrides)
     return services.case_open(actor=actor, **fields)
+
+
+def propose_talk_inquiry(case: Case, handler: User) -> Case:
+    """The handler proposes a talk inquiry (谈话函询) for the case: it awaits the leader."""
+    return services.case_transition(
+        actor=handler,
+        case=case,
+        to=CaseStatus.DISPOSITION_PROPOSED,
+        disposition=CaseStatus.TALK_INQUIRY,
+        note="建议谈话函询",
+    )
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from cases.models import Case, CaseEvent
 from cases.services import TransitionRefused
 from oversight import roles
 from oversight.system import get_system_user
-from tests.cases.conftest import make_case
+from tests.cases.conftest import make_case, propose_talk_inquiry
 from tests.conftest import District
 from tests.factories import UserFactory
 from villages.services import jurisdiction_grant
@@ -37,13 +37,7 @@ def test_two_leaders_approving_one_proposal_at_once_apply_it_once(
 ) -> None:
     # given a proposed disposition and two leaders of the township
     case = make_case(township_staff, district)
-    services.case_transition(
-        actor=township_staff,
-        case=case,
-        to=CaseStatus.DISPOSITION_PROPOSED,
-        disposition=CaseStatus.TALK_INQUIRY,
-        note="建议谈话函询",
-    )
+    propose_talk_inquiry(case, township_staff)
     leaders = [township_leader, _second_leader(district)]
     start = threading.Barrier(len(leaders))
     outcomes: dict[int, str] = {}

@@ -19,7 +19,7 @@ from cases.models import Case, CaseEvent, Complaint, Deadline, NumberSequence
 from cases.services import TransitionRefused
 from oversight import roles
 from oversight.system import get_system_user
-from tests.cases.conftest import make_case
+from tests.cases.conftest import make_case, propose_talk_inquiry
 from tests.concurrency import at_once
 from tests.conftest import District
 from tests.factories import UserFactory
@@ -84,13 +84,7 @@ def test_ten_leaders_approving_one_proposal_at_once_apply_it_once(
 ) -> None:
     # given a proposed inquiry and ten leaders of the township
     case = make_case(township_staff, district)
-    services.case_transition(
-        actor=township_staff,
-        case=case,
-        to=CaseStatus.DISPOSITION_PROPOSED,
-        disposition=CaseStatus.TALK_INQUIRY,
-        note="建议谈话函询",
-    )
+    propose_talk_inquiry(case, township_staff)
     leaders = _leaders(district, 10)
     moves_before = CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION).count()
     rows_before = case.history.count()

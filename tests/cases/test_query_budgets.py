@@ -35,7 +35,7 @@ from cases.choices import (
 from cases.models import Case, Complaint, Deadline
 from cases.services import public
 from oversight import roles
-from tests.cases.conftest import director, make_complaint, secretary
+from tests.cases.conftest import director, make_complaint, propose_talk_inquiry, secretary
 from tests.conftest import District
 from tests.factories import CadreFactory, UserFactory
 from villages.models import Cadre
@@ -180,13 +180,7 @@ def _talk_inquiry(
         summary="村干部虚报冒领低保金",
         subjects=[(cadre, [Category.FALSE_CLAIMS]) for cadre in subjects],
     )
-    services.case_transition(
-        actor=staff,
-        case=case,
-        to=CaseStatus.DISPOSITION_PROPOSED,
-        disposition=CaseStatus.TALK_INQUIRY,
-        note="建议谈话函询",
-    )
+    propose_talk_inquiry(case, staff)
     return services.case_transition(
         actor=leader, case=case, to=CaseStatus.TALK_INQUIRY, note="同意谈话函询"
     )

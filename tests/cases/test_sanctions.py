@@ -14,7 +14,7 @@ from cases.choices import CaseStatus, EventKind, SanctionFamily, SanctionStatus,
 from cases.models import Case, CaseEvent, Sanction
 from cases.services import InvalidInput, NotFound, SanctionRefused
 from oversight.errors import NotPermitted
-from tests.cases.conftest import director, make_case, secretary
+from tests.cases.conftest import director, make_case, propose_talk_inquiry, secretary
 from tests.conftest import District
 from villages.choices import Relation
 from villages.services import relative_declare
@@ -33,13 +33,7 @@ def english() -> object:
 
 def talk_inquiry_case(case: Case, handler: User, leader: User) -> Case:
     """Move a registered case to a talk inquiry (where sanctions of form 1 and 2 are decided)."""
-    services.case_transition(
-        actor=handler,
-        case=case,
-        to=CaseStatus.DISPOSITION_PROPOSED,
-        disposition=CaseStatus.TALK_INQUIRY,
-        note="建议谈话函询",
-    )
+    propose_talk_inquiry(case, handler)
     return services.case_transition(
         actor=leader, case=case, to=CaseStatus.TALK_INQUIRY, note="同意谈话函询"
     )
